@@ -1,0 +1,3 @@
+import sieve from "@sieve/eslint-config";
+
+export default sieve;

@@ -1,0 +1,13 @@
+// Each binding file registers its functions on the addon's exports; binding.cc calls them all.
+#pragma once
+
+#include <napi.h>
+
+namespace sieve::napi {
+
+void RegisterRuntime(Napi::Env env, Napi::Object exports);     // runtime.cc: info, setThreads, setIsa, measure*
+void RegisterLinearOps(Napi::Env env, Napi::Object exports);   // linear_ops.cc: matmul, gemv
+void RegisterOtherOps(Napi::Env env, Napi::Object exports);    // ops.cc: every other op of the vocabulary
+void RegisterCudaOps(Napi::Env env, Napi::Object exports);     // cuda_ops.cc: exports.cuda
+
+}  // namespace sieve::napi

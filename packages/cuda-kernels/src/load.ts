@@ -1,0 +1,62 @@
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { NativeAddon } from "./native-surface.js";
+
+export interface LoadAttempt {
+  candidate: string;
+  error: string;
+}
+
+export type LoadResult =
+  | { ok: true; addon: NativeAddon; path: string; attempts: LoadAttempt[] }
+  | { ok: false; attempts: LoadAttempt[] };
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * Where the addon may be, in order: an explicit SIEVE_NATIVE_ADDON path, the cmake-js Release
+ * build, then a Debug build. (Prebuilt per-platform packages would slot in here.)
+ */
+export function addonCandidates(): string[] {
+  const list: string[] = [];
+  if (process.env.SIEVE_NATIVE_ADDON) list.push(resolve(process.env.SIEVE_NATIVE_ADDON));
+  list.push(join(packageRoot, "build", "Release", "sieve_kernels.node"));
+  list.push(join(packageRoot, "build", "Debug", "sieve_kernels.node"));
+  return list;
+}
+
+let cached: LoadResult | undefined;
+
+/** Loads the addon once, trying every candidate and keeping each failure for the message. */
+export function loadAddon(): LoadResult {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const attempts: LoadAttempt[] = [];
+  for (const candidate of addonCandidates()) {
+    if (!existsSync(candidate)) {
+      attempts.push({ candidate, error: "not found" });
+      continue;
+    }
+    try {
+      const addon = require(candidate) as NativeAddon;
+      cached = { ok: true, addon, path: candidate, attempts };
+      return cached;
+    } catch (err) {
+      attempts.push({ candidate, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  cached = { ok: false, attempts };
+  return cached;
+}
+
+/** A one-paragraph explanation of a failed load, listing every candidate and its error. */
+export function describeLoadFailure(result: LoadResult): string {
+  const lines = result.attempts.map((a) => `  - ${a.candidate}: ${a.error}`);
+  return [
+    "the native addon @sieve/cuda-kernels could not be loaded:",
+    ...lines,
+    "build it with `pnpm --filter @sieve/cuda-kernels build:addon` (needs cmake and a C++17 compiler).",
+  ].join("\n");
+}

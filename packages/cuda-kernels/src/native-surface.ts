@@ -1,0 +1,82 @@
+/**
+ * The native addon's surface, typed: one TypeScript mirror of what native/napi/*.cc exports.
+ * Arrays are passed by pointer (no copies); enums are small integers (see the *_CODE tables in
+ * @sieve/core's backend/kernels.ts). Every function validates lengths and throws a TypeError or
+ * RangeError naming the argument instead of reading out of bounds.
+ */
+
+export type WeightArray = Float32Array | Uint16Array;
+
+export interface CudaStatus {
+  /** Built with nvcc. */
+  compiled: boolean;
+  /** A usable device is present. */
+  available: boolean;
+  /** Why CUDA is unavailable, or the device name when it is. */
+  reason: string;
+  deviceCount: number;
+}
+
+export interface NativeInfo {
+  /** Active CPU variant: "avx2" or "portable". */
+  isa: string;
+  cpu: { avx2: boolean; fma: boolean; f16c: boolean };
+  threads: number;
+  /** Kernel variant per op, e.g. { matmul: "avx2-packed-6x16" }. */
+  kernels: Record<string, string>;
+  cuda: CudaStatus;
+}
+
+/** CUDA versions of some ops, on host arrays (copied to and from the device per call). */
+export interface NativeCudaOps {
+  matmul(out: Float32Array, x: Float32Array, w: WeightArray, wdt: number, m: number, n: number, k: number, bias: Float32Array | null): void;
+  gemv(out: Float32Array, x: Float32Array, w: WeightArray, wdt: number, n: number, k: number, bias: Float32Array | null): void;
+  rmsNorm(out: Float32Array, x: Float32Array, weight: Float32Array, rows: number, dim: number, eps: number): void;
+  rope(x: Float32Array, positions: Int32Array, rows: number, nHeads: number, headDim: number, invFreq: Float32Array, style: number): void;
+  pagedAttention(
+    out: Float32Array, q: Float32Array, kPool: Float32Array, vPool: Float32Array, blockTable: Int32Array,
+    tokenSeq: Int32Array, tokenPos: Int32Array, numTokens: number, nHeads: number, nKvHeads: number,
+    headDim: number, pageSize: number, maxPagesPerSeq: number, scale: number,
+  ): void;
+}
+
+export interface NativeAddon {
+  info(): NativeInfo;
+  /** Sets the CPU thread count (>= 1); returns the count now in use. */
+  setThreads(n: number): number;
+  /** Chooses the CPU variant: "auto", "avx2" or "portable"; returns the one now active. */
+  setIsa(isa: "auto" | "avx2" | "portable"): string;
+
+  matmul(out: Float32Array, x: Float32Array, w: WeightArray, wdt: number, m: number, n: number, k: number, bias: Float32Array | null): void;
+  gemv(out: Float32Array, x: Float32Array, w: WeightArray, wdt: number, n: number, k: number, bias: Float32Array | null): void;
+  add(out: Float32Array, a: Float32Array, b: Float32Array): void;
+  mul(out: Float32Array, a: Float32Array, b: Float32Array): void;
+  scale(out: Float32Array, a: Float32Array, s: number): void;
+  rmsNorm(out: Float32Array, x: Float32Array, weight: Float32Array, rows: number, dim: number, eps: number): void;
+  layerNorm(out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, rows: number, dim: number, eps: number): void;
+  rope(x: Float32Array, positions: Int32Array, rows: number, nHeads: number, headDim: number, invFreq: Float32Array, style: number): void;
+  softmax(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
+  logSoftmax(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
+  silu(out: Float32Array, x: Float32Array): void;
+  gelu(out: Float32Array, x: Float32Array, approximate: number): void;
+  relu(out: Float32Array, x: Float32Array): void;
+  swiglu(out: Float32Array, gate: Float32Array, up: Float32Array): void;
+  embedding(out: Float32Array, table: WeightArray, dt: number, ids: Int32Array, dim: number): void;
+  argmax(out: Int32Array, x: Float32Array, rows: number, cols: number): void;
+  topk(outValues: Float32Array, outIndices: Int32Array, x: Float32Array, rows: number, cols: number, k: number): void;
+  crossEntropy(out: Float32Array, logits: Float32Array, targets: Int32Array, rows: number, cols: number): void;
+  pagedKvWrite(kPool: Float32Array, vPool: Float32Array, k: Float32Array, v: Float32Array, slots: Int32Array, numTokens: number, nKvHeads: number, headDim: number): void;
+  pagedAttention(
+    out: Float32Array, q: Float32Array, kPool: Float32Array, vPool: Float32Array, blockTable: Int32Array,
+    tokenSeq: Int32Array, tokenPos: Int32Array, numTokens: number, nHeads: number, nKvHeads: number,
+    headDim: number, pageSize: number, maxPagesPerSeq: number, scale: number,
+  ): void;
+
+  /** Streaming read over `bytes` bytes with `threads` threads, best of `repeats`: GB/s. */
+  measureReadBandwidth(bytes: number, threads: number, repeats: number): number;
+  /** Independent register FMAs with `threads` threads for about `millis` ms: GFLOP/s. */
+  measureFmaPeak(threads: number, millis: number): number;
+
+  /** CUDA ops; calling one when info().cuda.available is false throws with the reason. */
+  cuda: NativeCudaOps;
+}
