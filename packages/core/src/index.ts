@@ -26,3 +26,19 @@ export type {
   PagedAttentionArgs,
   PagedKvWriteArgs,
 } from "./backend/kernels.js";
+export { referenceBackend } from "./backend/reference.js";
+export { NativeBackend, loadNativeBackend } from "./backend/native.js";
+export type { NativeLoad } from "./backend/native.js";
+export { CudaBackend, CUDA_OPS } from "./backend/cuda.js";
+export { createBackend, getBackend, setBackend, getBackendStatus } from "./backend/select.js";
+export type { BackendStatus } from "./backend/select.js";
+export { DenseLinear } from "./contracts/linear.js";
+export type { LinearLayer, LinearDescription } from "./contracts/linear.js";
+export { ActivationTaps } from "./contracts/taps.js";
+export type { ActivationListener } from "./contracts/taps.js";
+export { ModuleTree } from "./contracts/module-tree.js";
+export type { Slot, SlotKind } from "./contracts/module-tree.js";
+export { PagedKvCache, PageAllocator, DEFAULT_PAGE_SIZE } from "./contracts/paged-kv.js";
+export type { PagedKvConfig } from "./contracts/paged-kv.js";
+export { ropeInvFreq } from "./ops/reference/rope.js";
+export type { RopeScaling, RopeFrequencyParams, Llama3RopeScaling, LinearRopeScaling } from "./ops/reference/rope.js";

@@ -1,0 +1,246 @@
+/**
+ * Parity of the native linear kernels (matmul, gemv) with the TypeScript reference: every weight
+ * dtype, both CPU variants (AVX2 and portable), 1 and 2 threads, odd shapes and shapes that cross
+ * the packed GEMM's block boundaries, with and without bias. Also: bad arguments throw a JS error
+ * naming the argument instead of crashing. Skips when the addon is not built.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gemv as refGemv, matmul as refMatmul } from "../ops/reference/matmul.js";
+import { nativeBackendOrNull, randomF32, randomWeights, Rng } from "../testing/parity.js";
+import type { WeightData, WeightDType } from "./kernels.js";
+
+const native = nativeBackendOrNull();
+
+const DTYPES: WeightDType[] = ["f32", "f16", "bf16"];
+const M_SIZES = [1, 2, 3, 7, 17, 64];
+const N_SIZES = [1, 5, 33, 257];
+const K_SIZES = [1, 3, 15, 64, 129, 1000];
+// [m, n, k] crossing the AVX2 GEMM's blocks (MC = 144 rows, KC = 256 deep, NC = 2048 columns),
+// the streaming/packed switch (m = 8 / 9) and partial register tiles.
+const BLOCK_SHAPES: [number, number, number][] = [
+  [8, 70, 300],
+  [9, 40, 513],
+  [150, 37, 520],
+  [200, 300, 700],
+  [20, 4100, 20],
+];
+const GEMV_N = [1, 5, 33, 257, 1000];
+const GEMV_K = [1, 3, 15, 64, 129, 1000, 4099];
+
+// f32 accumulation of a k-term dot product errs by about sqrt(k) * 2^-24 of sum |x_p * w_p|.
+const TOLERANCE = 1e-5;
+
+interface Config {
+  isa: "avx2" | "portable";
+  threads: number;
+}
+
+/** The f16/bf16 bit patterns (or f32 values) with the sign cleared: |w| in the same dtype. */
+function absWeights(w: WeightData): WeightData {
+  if (w instanceof Float32Array) return w.map(Math.abs);
+  return w.map((bits) => bits & 0x7fff);
+}
+
+/**
+ * max |actual - expected| over the largest sum_p |x_p * w_p| + |bias| of any output: a relative
+ * error that does not blow up when an output happens to cancel to nearly zero.
+ */
+function scaledError(actual: Float32Array, expected: Float32Array, scale: Float32Array): number {
+  let maxDiff = 0;
+  let maxScale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i]! - expected[i]!);
+    if (!(d <= maxDiff)) maxDiff = Number.isNaN(d) ? Infinity : d;
+    maxScale = Math.max(maxScale, scale[i]!);
+  }
+  return maxDiff / Math.max(maxScale, 1e-30);
+}
+
+describe.skipIf(!native)("native matmul and gemv match the reference", () => {
+  const addon = native!.addon;
+  const cpu = addon.info().cpu;
+  const hasAvx2 = cpu.avx2 && cpu.fma && cpu.f16c;
+  const configs: Config[] = [];
+  for (const isa of hasAvx2 ? (["avx2", "portable"] as const) : (["portable"] as const)) {
+    for (const threads of [1, 2]) configs.push({ isa, threads });
+  }
+  let initialThreads = 1;
+
+  beforeAll(() => {
+    initialThreads = addon.info().threads;
+  });
+  afterAll(() => {
+    addon.setIsa("auto");
+    addon.setThreads(initialThreads);
+  });
+
+  function select(config: Config): void {
+    expect(addon.setIsa(config.isa)).toBe(config.isa);
+    expect(addon.setThreads(config.threads)).toBe(config.threads);
+  }
+
+  /** Runs `shapes` through reference and native in every config; returns the failures. */
+  function checkMatmul(dtype: WeightDType, shapes: [number, number, number][], seed: number): string[] {
+    const failures: string[] = [];
+    shapes.forEach(([m, n, k], index) => {
+      const rng = new Rng(seed + index);
+      const x = randomF32(rng, m * k);
+      const { data: w } = randomWeights(rng, n * k, dtype);
+      const bias = randomF32(rng, n);
+      const scale = new Float32Array(m * n);
+      refMatmul(scale, x.map(Math.abs), absWeights(w), dtype, m, n, k, bias.map(Math.abs));
+      for (const withBias of [false, true]) {
+        const b = withBias ? bias : null;
+        const expected = new Float32Array(m * n);
+        refMatmul(expected, x, w, dtype, m, n, k, b);
+        for (const config of configs) {
+          select(config);
+          const out = new Float32Array(m * n).fill(Number.NaN);
+          native!.matmul(out, x, w, dtype, m, n, k, b);
+          const err = scaledError(out, expected, scale);
+          if (!(err < TOLERANCE)) {
+            failures.push(`m=${m} n=${n} k=${k} bias=${withBias} ${config.isa} x${config.threads}: error ${err}`);
+          }
+        }
+      }
+    });
+    return failures;
+  }
+
+  for (const dtype of DTYPES) {
+    it(`matmul ${dtype}: odd shapes, both ISAs, 1 and 2 threads, with and without bias`, () => {
+      const shapes: [number, number, number][] = [];
+      for (const m of M_SIZES) for (const n of N_SIZES) for (const k of K_SIZES) shapes.push([m, n, k]);
+      expect(checkMatmul(dtype, shapes, 1000)).toEqual([]);
+    });
+
+    it(`matmul ${dtype}: shapes across the packed kernel's block boundaries`, () => {
+      expect(checkMatmul(dtype, BLOCK_SHAPES, 2000)).toEqual([]);
+    });
+
+    it(`gemv ${dtype}: odd shapes, both ISAs, 1 and 2 threads, with and without bias`, () => {
+      const failures: string[] = [];
+      let seed = 3000;
+      for (const n of GEMV_N) {
+        for (const k of GEMV_K) {
+          const rng = new Rng(seed++);
+          const x = randomF32(rng, k);
+          const { data: w } = randomWeights(rng, n * k, dtype);
+          const bias = randomF32(rng, n);
+          const scale = new Float32Array(n);
+          refGemv(scale, x.map(Math.abs), absWeights(w), dtype, n, k, bias.map(Math.abs));
+          for (const withBias of [false, true]) {
+            const b = withBias ? bias : null;
+            const expected = new Float32Array(n);
+            refGemv(expected, x, w, dtype, n, k, b);
+            for (const config of configs) {
+              select(config);
+              const out = new Float32Array(n).fill(Number.NaN);
+              native!.gemv(out, x, w, dtype, n, k, b);
+              const err = scaledError(out, expected, scale);
+              if (!(err < TOLERANCE)) {
+                failures.push(`n=${n} k=${k} bias=${withBias} ${config.isa} x${config.threads}: error ${err}`);
+              }
+            }
+          }
+        }
+      }
+      expect(failures).toEqual([]);
+    });
+  }
+
+  it("writes nothing past out and handles empty products", () => {
+    for (const config of configs) {
+      select(config);
+      // out longer than m * n: the tail must stay untouched.
+      const rng = new Rng(7);
+      const [m, n, k] = [13, 21, 37];
+      const x = randomF32(rng, m * k);
+      const w = randomF32(rng, n * k);
+      const out = new Float32Array(m * n + 5).fill(42);
+      native!.matmul(out, x, w, "f32", m, n, k, null);
+      expect(Array.from(out.subarray(m * n))).toEqual([42, 42, 42, 42, 42]);
+      // k = 0: out = bias (or 0).
+      const bias = Float32Array.from([1, 2, 3]);
+      const empty = new Float32Array(6).fill(Number.NaN);
+      native!.matmul(empty, new Float32Array(0), new Float32Array(0), "f32", 2, 3, 0, bias);
+      expect(Array.from(empty)).toEqual([1, 2, 3, 1, 2, 3]);
+      const gv = new Float32Array(3).fill(Number.NaN);
+      native!.gemv(gv, new Float32Array(0), new Uint16Array(0), "f16", 3, 0, null);
+      expect(Array.from(gv)).toEqual([0, 0, 0]);
+    }
+  });
+
+  it("reports the kernel variant of the active ISA", () => {
+    if (hasAvx2) {
+      addon.setIsa("avx2");
+      expect(native!.describe().kernels.matmul).toMatch(/^avx2/);
+      expect(native!.describe().kernels.gemv).toMatch(/^avx2/);
+    } else {
+      expect(addon.setIsa("avx2")).toBe("portable");
+    }
+    addon.setIsa("portable");
+    expect(native!.describe().isa).toBe("portable");
+    expect(native!.describe().kernels.matmul).toMatch(/^portable/);
+    expect(addon.setIsa("auto")).toBe(hasAvx2 ? "avx2" : "portable");
+  });
+
+  describe("bad arguments throw a JS error naming the argument", () => {
+    const f32 = (n: number) => new Float32Array(n);
+    const u16 = (n: number) => new Uint16Array(n);
+    // Casts for calls the types would reject: the addon must still refuse them at run time.
+    const anyArg = (v: unknown) => v as never;
+
+    it("matmul", () => {
+      const ok = () => addon.matmul(f32(6), f32(8), f32(12), 0, 2, 3, 4, f32(3));
+      expect(ok).not.toThrow();
+      expect(() => addon.matmul(anyArg(new Float64Array(6)), f32(8), f32(12), 0, 2, 3, 4, null)).toThrow(TypeError);
+      expect(() => addon.matmul(anyArg(new Float64Array(6)), f32(8), f32(12), 0, 2, 3, 4, null)).toThrow(/out/);
+      expect(() => addon.matmul(f32(6), anyArg([0, 0, 0, 0, 0, 0, 0, 0]), f32(12), 0, 2, 3, 4, null)).toThrow(/\(x\)/);
+      expect(() => addon.matmul(f32(5), f32(8), f32(12), 0, 2, 3, 4, null)).toThrow(RangeError);
+      expect(() => addon.matmul(f32(6), f32(7), f32(12), 0, 2, 3, 4, null)).toThrow(/x has 7 elements, needs 8/);
+      expect(() => addon.matmul(f32(6), f32(8), f32(11), 0, 2, 3, 4, null)).toThrow(/w has 11 elements, needs 12/);
+      expect(() => addon.matmul(f32(6), f32(8), u16(11), 1, 2, 3, 4, null)).toThrow(/w has 11 elements/);
+      expect(() => addon.matmul(f32(6), f32(8), f32(12), 1, 2, 3, 4, null)).toThrow(TypeError);
+      expect(() => addon.matmul(f32(6), f32(8), u16(12), 0, 2, 3, 4, null)).toThrow(/\(w/);
+      expect(() => addon.matmul(f32(6), f32(8), u16(12), 3, 2, 3, 4, null)).toThrow(RangeError);
+      expect(() => addon.matmul(f32(6), f32(8), u16(12), 1.5, 2, 3, 4, null)).toThrow(/wdt/);
+      expect(() => addon.matmul(f32(6), f32(8), u16(12), anyArg("f16"), 2, 3, 4, null)).toThrow(TypeError);
+      expect(() => addon.matmul(f32(6), f32(8), f32(12), 0, -2, 3, 4, null)).toThrow(/\(m\)/);
+      expect(() => addon.matmul(f32(6), f32(8), f32(12), 0, 2, 2.5, 4, null)).toThrow(/\(n\)/);
+      expect(() => addon.matmul(f32(6), f32(8), f32(12), 0, 2, 3, anyArg("4"), null)).toThrow(TypeError);
+      expect(() => addon.matmul(f32(6), f32(8), f32(12), 0, 2, 3, Number.NaN, null)).toThrow(/\(k\)/);
+      expect(() => addon.matmul(f32(6), f32(8), f32(12), 0, 2, 3, 4, f32(2))).toThrow(/bias has 2 elements, needs 3/);
+      expect(() => addon.matmul(f32(6), f32(8), f32(12), 0, 2, 3, 4, f32(0))).toThrow(/bias/);
+      expect(() => addon.matmul(f32(6), f32(8), f32(12), 0, 2, 3, 4, anyArg(new Int32Array(3)))).toThrow(TypeError);
+      expect(() => addon.matmul(f32(6), f32(8), f32(12), 0, 2 ** 40, 2 ** 40, 4, null)).toThrow(RangeError);
+      const loose = addon.matmul as unknown as (...a: unknown[]) => void;
+      expect(() => loose(f32(6), f32(8))).toThrow(TypeError);
+      // out sharing memory with an input would be read while written.
+      const shared = f32(20);
+      expect(() => addon.matmul(shared.subarray(0, 6), shared.subarray(4, 12), f32(12), 0, 2, 3, 4, null)).toThrow(/share memory with x/);
+      expect(ok).not.toThrow();
+    });
+
+    it("gemv", () => {
+      expect(() => addon.gemv(f32(3), f32(4), f32(12), 0, 3, 4, null)).not.toThrow();
+      expect(() => addon.gemv(f32(2), f32(4), f32(12), 0, 3, 4, null)).toThrow(/out has 2 elements, needs 3/);
+      expect(() => addon.gemv(f32(3), f32(3), f32(12), 0, 3, 4, null)).toThrow(/x has 3 elements, needs 4/);
+      expect(() => addon.gemv(f32(3), f32(4), u16(11), 2, 3, 4, null)).toThrow(/w has 11 elements, needs 12/);
+      expect(() => addon.gemv(f32(3), f32(4), f32(12), 2, 3, 4, null)).toThrow(TypeError);
+      expect(() => addon.gemv(f32(3), f32(4), f32(12), -1, 3, 4, null)).toThrow(/wdt/);
+      expect(() => addon.gemv(f32(3), f32(4), f32(12), 0, 3, 4, f32(1))).toThrow(/bias/);
+      expect(() => addon.gemv(f32(3), f32(4), f32(12), 0, anyArg(null), 4, null)).toThrow(/\(n\)/);
+      expect(() => addon.gemv(anyArg(new Int32Array(3)), f32(4), f32(12), 0, 3, 4, null)).toThrow(/\(out\)/);
+    });
+
+    it("runtime setters", () => {
+      expect(() => addon.setThreads(0)).toThrow(RangeError);
+      expect(() => addon.setThreads(anyArg("2"))).toThrow(TypeError);
+      expect(() => addon.setIsa(anyArg("sse2"))).toThrow(/isa/);
+      expect(() => addon.setIsa(anyArg(1))).toThrow(TypeError);
+      expect(() => addon.measureReadBandwidth(-1, 1, 1)).toThrow(RangeError);
+      expect(() => addon.measureFmaPeak(0, 10)).toThrow(RangeError);
+    });
+  });
+});

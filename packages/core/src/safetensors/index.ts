@@ -1,0 +1,11 @@
+export { SafetensorsFile } from "./reader.js";
+export { parseSafetensorsBuffer } from "./buffer.js";
+export type { ParseBufferOptions, SafetensorsContents } from "./buffer.js";
+export { writeSafetensors } from "./writer.js";
+export { serializeSafetensors } from "./serialize.js";
+export type { TensorsToWrite } from "./plan.js";
+export { SafetensorsError, SAFETENSORS_ERROR_CODES } from "./errors.js";
+export type { SafetensorsErrorCode } from "./errors.js";
+export { DEFAULT_MAX_HEADER_BYTES } from "./options.js";
+export type { SafetensorsReadOptions } from "./options.js";
+export type { SafetensorsHeader, TensorInfo } from "./tensor-info.js";
