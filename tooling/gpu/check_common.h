@@ -153,8 +153,9 @@ struct Report {
   void write_json(const std::string& path) const;
 };
 
-// The parts of the run (parity_cases.cc, bench_cases.cc).
-void run_parity(Report& report, const std::string& dump_dir);
+// The parts of the run (parity_cases.cc, bench_cases.cc). `only` is a comma-separated list of
+// parity groups (gemv, matmul, rms_norm, rope, attention); empty runs them all.
+void run_parity(Report& report, const std::string& dump_dir, const std::string& only);
 void run_bench(Report& report, bool quick);
 void measure_device(DeviceFacts& facts);
 

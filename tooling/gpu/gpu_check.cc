@@ -2,10 +2,11 @@
 // inputs (parity), then times each kernel at realistic sizes next to the measured memory
 // roofline. Prints a table as it goes and writes a JSON report.
 //
-//   gpu_check [--json PATH] [--dump DIR] [--quick] [--no-bench] [PATH]
+//   gpu_check [--json PATH] [--dump DIR] [--quick] [--no-bench] [--only GROUPS] [PATH]
 //     PATH / --json  where the JSON report goes (default $OUT/gpu_check.json, else ./gpu_check.json)
 //     --dump DIR     also write one GEMV and one attention case as raw .bin files for torch_check.py
 //     --quick        fewer timings;  --no-bench  parity only
+//     --only GROUPS  parity groups to run, comma-separated: gemv,matmul,rms_norm,rope,attention
 //
 // Exit codes: 0 all parity cases passed; 1 some failed; 2 no usable CUDA device (nothing was
 // checked); 3 an error stopped the run (the report names the case that was running).
@@ -29,6 +30,7 @@ constexpr int kExitError = 3;
 struct Options {
   std::string json;
   std::string dump;
+  std::string only;  // parity groups; empty: all
   bool quick = false;
   bool bench = true;
 };
@@ -41,12 +43,14 @@ Options parse(int argc, char** argv) {
       o.json = argv[++i];
     } else if (a == "--dump" && i + 1 < argc) {
       o.dump = argv[++i];
+    } else if (a == "--only" && i + 1 < argc) {
+      o.only = argv[++i];
     } else if (a == "--quick") {
       o.quick = true;
     } else if (a == "--no-bench") {
       o.bench = false;
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: gpu_check [--json PATH] [--dump DIR] [--quick] [--no-bench] [PATH]\n");
+      std::printf("usage: gpu_check [--json PATH] [--dump DIR] [--quick] [--no-bench] [--only GROUPS] [PATH]\n");
       std::exit(0);
     } else if (!a.empty() && a[0] != '-') {
       o.json = a;
@@ -94,7 +98,7 @@ int main(int argc, char** argv) {
                 d.mem_gib, d.l2_mib);
     std::printf("  memory: %.0f GB/s device-to-device copy (measured), %.0f GB/s theoretical\n", d.d2d_gbps,
                 d.theoretical_gbps);
-    gpucheck::run_parity(report, opt.dump);
+    gpucheck::run_parity(report, opt.dump, opt.only);
     if (opt.bench) gpucheck::run_bench(report, opt.quick);
   } catch (const std::exception& e) {
     std::printf("\nERROR while running %s:\n  %s\n", report.current.c_str(), e.what());

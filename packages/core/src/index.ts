@@ -42,3 +42,21 @@ export { PagedKvCache, PageAllocator, DEFAULT_PAGE_SIZE } from "./contracts/page
 export type { PagedKvConfig } from "./contracts/paged-kv.js";
 export { ropeInvFreq } from "./ops/reference/rope.js";
 export type { RopeScaling, RopeFrequencyParams, Llama3RopeScaling, LinearRopeScaling } from "./ops/reference/rope.js";
+export {
+  SafetensorsFile,
+  parseSafetensorsBuffer,
+  writeSafetensors,
+  serializeSafetensors,
+  SafetensorsError,
+  SAFETENSORS_ERROR_CODES,
+  DEFAULT_MAX_HEADER_BYTES,
+} from "./safetensors/index.js";
+export type {
+  ParseBufferOptions,
+  SafetensorsContents,
+  TensorsToWrite,
+  SafetensorsErrorCode,
+  SafetensorsReadOptions,
+  SafetensorsHeader,
+  TensorInfo as SafetensorsTensorInfo,
+} from "./safetensors/index.js";

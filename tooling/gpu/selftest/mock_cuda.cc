@@ -133,4 +133,23 @@ void launch_paged_attention(const PagedAttentionParams& p, cudaStream_t, int) {
 }
 
 }  // namespace detail
+
+// The public device-pointer API on top of the mock launchers, so a mock-linked Node addon can run
+// addon.cuda.* too (checks the binding's copies and validation without a GPU).
+void matmul(float* out, const float* x, const void* w, WDType wdt, int64_t m, int64_t n, int64_t k, const float* bias) {
+  detail::launch_matmul(out, x, w, wdt, m, n, k, bias, nullptr);
+}
+void gemv(float* out, const float* x, const void* w, WDType wdt, int64_t n, int64_t k, const float* bias) {
+  detail::launch_gemv(out, x, w, wdt, n, k, bias, nullptr);
+}
+void rms_norm(float* out, const float* x, const float* weight, int64_t rows, int64_t dim, float eps) {
+  detail::launch_rms_norm(out, x, weight, rows, dim, eps, nullptr);
+}
+void rope(float* x, const int32_t* positions, int64_t rows, int64_t n_heads, int64_t head_dim, const float* inv_freq,
+          int64_t n_freq, RopeStyle style) {
+  detail::launch_rope(x, positions, rows, n_heads, head_dim, inv_freq, n_freq, style, nullptr);
+}
+void paged_attention(const PagedAttentionParams& p) { detail::launch_paged_attention(p, nullptr, 0); }
+void synchronize() {}
+
 }  // namespace sieve::cuda

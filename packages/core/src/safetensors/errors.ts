@@ -49,7 +49,6 @@ export interface SafetensorsErrorDetails {
   problem: string;
   /** What the reader of the message can do about it. */
   fix: string;
-  cause?: unknown;
 }
 
 export class SafetensorsError extends Error {
@@ -59,7 +58,7 @@ export class SafetensorsError extends Error {
   readonly offset: number | undefined;
 
   constructor(details: SafetensorsErrorDetails) {
-    super(formatMessage(details), details.cause === undefined ? undefined : { cause: details.cause });
+    super(formatMessage(details));
     this.name = "SafetensorsError";
     this.code = details.code;
     this.file = details.file;

@@ -1,13 +1,13 @@
 /** Validates one tensor entry of the header: {"dtype", "shape", "data_offsets"}. */
 import { dtypeBytes, type DType } from "../tensor/dtype.js";
-import { isKnownUnsupportedDType, sieveDTypeOf, SUPPORTED_FILE_DTYPES } from "./dtype-names.js";
+import { fileDTypeOf, isKnownUnsupportedDType, sieveDTypeOf, SUPPORTED_FILE_DTYPES } from "./dtype-names.js";
 import { FIX_DAMAGED_FILE } from "./errors.js";
 import type { HeaderContext } from "./header-context.js";
 import { kindPhrase, truncateForMessage } from "./json-fields.js";
 import type { JsonReader } from "./json-reader.js";
 import type { TensorInfo } from "./tensor-info.js";
 
-/** Where each required field's value starts, for messages about how the fields combine. */
+/** The three fields once read, and where shape and offsets start (for messages about how they combine). */
 interface EntryFields {
   dtype?: DType;
   shape?: number[];
@@ -19,8 +19,8 @@ interface EntryFields {
 /**
  * Reads the entry at the reader's position and checks it on its own: field types, the dtype, the
  * shape, and that the byte span matches shape x dtype and lies inside the data buffer. How
- * entries relate to each other (overlaps, gaps) is layout.ts's job. Unknown fields are skipped
- * unread, as the reference implementation ignores them.
+ * entries relate to each other (overlaps, gaps) is layout.ts's job. Unknown fields are ignored, as
+ * the reference implementation ignores them: checked to be valid JSON, never decoded or kept.
  */
 export function readTensorEntry(
   json: JsonReader,
@@ -53,7 +53,7 @@ export function readTensorEntry(
     });
   }
   if (end - begin !== byteLength) {
-    const needs = `shape [${describeShape(shape)}] of ${dtype} (${dtypeBytes(dtype)} bytes each) needs ${byteLength}`;
+    const needs = `shape [${describeShape(shape)}] of ${fileDTypeOf(dtype)} (${dtypeBytes(dtype)} bytes each) needs ${byteLength}`;
     ctx.fail("SIZE_MISMATCH", `data_offsets [${begin}, ${end}] span ${end - begin} bytes, but ${needs}`, FIX_DAMAGED_FILE, {
       tensor,
       headerPos: fields.offsetsAt,
@@ -68,29 +68,36 @@ export function readTensorEntry(
       { tensor, headerPos: fields.offsetsAt },
     );
   }
-  return { name: tensor, dtype, shape, byteOffset: dataStart + begin, byteLength, dataOffsets: [begin, end] };
+  // Frozen: infos are handed to callers, and read() builds tensors from the same shape array.
+  return Object.freeze({
+    name: tensor,
+    dtype,
+    shape: Object.freeze(shape),
+    byteOffset: dataStart + begin,
+    byteLength,
+    dataOffsets: Object.freeze([begin, end] as const),
+  });
 }
 
 function readFields(json: JsonReader, tensor: string, ctx: HeaderContext): EntryFields {
   const fields: EntryFields = { shapeAt: -1, offsetsAt: -1 };
-  const seen = new Set<string>();
   json.beginObject();
   for (let member = json.nextKey(); member; member = json.nextKey()) {
-    const known = member.key === "dtype" || member.key === "shape" || member.key === "data_offsets";
-    if (!known) {
+    const { key } = member;
+    if (key !== "dtype" && key !== "shape" && key !== "data_offsets") {
       json.skipValue();
       continue;
     }
-    if (seen.has(member.key)) {
-      ctx.fail("DUPLICATE_KEY", `the field "${member.key}" appears more than once`, FIX_DAMAGED_FILE, {
+    const seen = key === "dtype" ? fields.dtype : key === "shape" ? fields.shape : fields.offsets;
+    if (seen !== undefined) {
+      ctx.fail("DUPLICATE_KEY", `the field "${key}" appears more than once`, FIX_DAMAGED_FILE, {
         tensor,
         headerPos: member.start,
       });
     }
-    seen.add(member.key);
-    if (member.key === "dtype") {
+    if (key === "dtype") {
       fields.dtype = readDType(json, tensor, ctx);
-    } else if (member.key === "shape") {
+    } else if (key === "shape") {
       fields.shapeAt = json.valueStart();
       fields.shape = readShape(json, tensor, ctx);
     } else {
@@ -163,27 +170,25 @@ function readShape(json: JsonReader, tensor: string, ctx: HeaderContext): number
 
 function readOffsets(json: JsonReader, tensor: string, ctx: HeaderContext): [number, number] {
   const at = json.valueStart();
-  const bad = (found: string): never =>
-    ctx.fail(
-      "BAD_OFFSETS",
-      `"data_offsets" ${found}; it must be [begin, end] with integers from 0 to 2^53 - 1`,
-      FIX_DAMAGED_FILE,
-      { tensor, headerPos: at },
-    );
   const kind = json.peekKind();
-  if (kind !== "array") bad(`is ${kindPhrase(kind)}`);
+  if (kind !== "array") return badOffsets(`is ${kindPhrase(kind)}`, tensor, at, ctx);
   const offsets: number[] = [];
   json.beginArray();
   while (json.nextItem()) {
-    if (offsets.length === 2) bad("has more than two items");
+    if (offsets.length === 2) badOffsets("has more than two items", tensor, at, ctx);
     const count = readCount(json);
-    if (typeof count === "string") bad(`has an item that is ${count}`);
+    if (typeof count === "string") badOffsets(`has an item that is ${count}`, tensor, at, ctx);
     else offsets.push(count);
   }
-  if (offsets.length !== 2) bad(`has ${offsets.length} item${offsets.length === 1 ? "" : "s"}`);
+  if (offsets.length !== 2) badOffsets(`has ${offsets.length} item${offsets.length === 1 ? "" : "s"}`, tensor, at, ctx);
   const [begin, end] = offsets as [number, number];
-  if (end < begin) bad(`[${begin}, ${end}] ends before it begins`);
+  if (end < begin) badOffsets(`[${begin}, ${end}] ends before it begins`, tensor, at, ctx);
   return [begin, end];
+}
+
+function badOffsets(found: string, tensor: string, headerPos: number, ctx: HeaderContext): never {
+  const problem = `"data_offsets" ${found}; it must be [begin, end] with integers from 0 to 2^53 - 1`;
+  return ctx.fail("BAD_OFFSETS", problem, FIX_DAMAGED_FILE, { tensor, headerPos });
 }
 
 /**

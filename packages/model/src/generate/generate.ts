@@ -26,13 +26,17 @@ export async function* generate(model: LlamaModel, tokenizer: Tokenizer, options
   const req = resolveGenerateRequest(config, tokenizer, options);
   const sampler = new Sampler(req.sampling, { vocabSize: config.vocabSize, promptIds: req.promptIds });
   const matcher = new StopStringMatcher(req.stopStrings);
-  const decoder = tokenizer.createStreamDecoder({ skipSpecial: !options.includeSpecialText });
+  // The last prompt token is the decoder's context: SentencePiece drops the dummy-prefix space of
+  // a first token that follows BOS, but keeps the space of one that follows text.
+  const decoder = tokenizer.createStreamDecoder({ skipSpecial: !options.includeSpecialText, previousId: req.promptIds[req.promptIds.length - 1] });
   const { kv, allocator } = kvFor(model, options, req.promptIds.length + req.maxNewTokens);
   const seq = new Sequence(model, kv, allocator, { prefillChunkSize: options.prefillChunkSize, maxLength: config.maxSeqLen });
   const signal = options.signal;
   let completionTokens = 0;
 
   const finish = (finishReason: FinishReason, stoppedBy?: number | string): GenerateFinishEvent => {
+    // Pages go back before the last event is seen, so a consumer that stops reading there leaks nothing.
+    seq.release();
     // Whatever the decoder and the matcher still hold is real output, unless a stop string ended
     // it (then the matcher holds nothing and the rest is after the stop string).
     const text = typeof stoppedBy === "string" ? "" : matcher.push(decoder.flush()).text + matcher.flush();

@@ -125,6 +125,7 @@ describe("loadHfDirectory", () => {
     writeFileSync(join(dir, "generation_config.json"), JSON.stringify({ top_p: 2 }));
     await expect(loadHfDirectory(dir)).rejects.toThrow(/generation_config\.json: top_p.*\(0, 1\]/);
 
+    rmSync(join(dir, "generation_config.json"));
     rmSync(join(dir, "model.safetensors"));
     writeFileSync(join(dir, "pytorch_model.bin"), "x");
     await expect(loadHfDirectory(dir)).rejects.toThrow(/no model\.safetensors.*safetensors only/);

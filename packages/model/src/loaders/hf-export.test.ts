@@ -100,10 +100,17 @@ describe.skipIf(!ASSETS)(ASSETS ? "stories260K GGUF exported to a Hugging Face d
     const dir = mkdtempSync(join(tmpdir(), "sieve-export-gguf-"));
     try {
       const source = await loadGguf(join(ASSETS!, "stories260K", "stories260Ktok512.gguf"));
-      await writeHfDirectory(dir, source, { shardBytes: 300_000 });
+      const { warnings } = await writeHfDirectory(dir, source, { shardBytes: 300_000 });
       const exported = await loadHfDirectory(dir);
       const prompt = [1, 403, 407, 261, 378, 67, 300, 32, 95];
       expect(maxRelativeError(logitsOf(source, prompt), logitsOf(exported, prompt))).toBeLessThan(1e-5);
+      // The GGUF vocabulary exports once its tokenizer exposes score(id); until then, a warning says why not.
+      if (typeof (source.tokenizer as { score?: unknown }).score === "function") {
+        const text = "Once upon a time, Tom saw a big red ball. \"Wow!\" he said. 日本 🤖 <s> end";
+        expect(exported.tokenizer!.encode(text)).toEqual(source.tokenizer!.encode(text));
+      } else {
+        expect(warnings.join()).toMatch(/score\(id\)/);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -11,7 +11,7 @@
 import { copyFile, mkdir, readdir, unlink, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { writeSafetensors, type Tensor } from "@sieve/core";
+import { dtypeBytes, writeSafetensors, type DType, type Tensor } from "@sieve/core";
 import type { ModelConfig } from "../arch/config.js";
 import { toHfConfig } from "../arch/hf-config.js";
 import { expectedTensors, hfNames } from "../arch/weights.js";
@@ -54,25 +54,37 @@ export async function writeHfDirectory(dir: string, checkpoint: LoadedCheckpoint
   await mkdir(out, { recursive: true });
   const source = checkpoint.config;
   const config: ModelConfig = { ...source, rope: { ...source.rope, style: "half" } };
-  const entries = tensorsToExport(checkpoint, config);
-  const convert = makeConverter(source, options.dtype);
-  const files: string[] = [];
-  const warnings: string[] = [];
 
-  const sizes = entries.map(([, t]) => t.numel * bytesPer(options.dtype && FLOAT_DTYPES.has(t.dtype) ? options.dtype : t.dtype));
-  const shards = splitIntoShards(sizes, shardBytes);
+  const files = await writeWeights(out, checkpoint, config, { ...options, shardBytes });
+  const embedDtype = options.dtype ?? checkpoint.weights.get(hfNames.embed)!.dtype;
+  await writeJson(join(out, "config.json"), { ...toHfConfig(config), torch_dtype: TORCH_DTYPE[embedDtype] ?? "float32" });
+  await writeJson(join(out, "generation_config.json"), toGenerationConfig(checkpoint.generation, config));
+  files.push("config.json", "generation_config.json");
+
+  const tokenizer = await exportTokenizer(out, checkpoint);
+  files.push(...tokenizer.files);
+  return { files, warnings: tokenizer.warning ? [tokenizer.warning] : [] };
+}
+
+/** model.safetensors, or shards plus their index; returns the file names written. */
+async function writeWeights(out: string, checkpoint: LoadedCheckpoint, config: ModelConfig, options: HfExportOptions & { shardBytes: number }): Promise<string[]> {
+  const entries = tensorsToExport(checkpoint, config);
+  const convert = makeConverter(checkpoint.config, options.dtype);
+  const stored = (t: Tensor): DType => (options.dtype && FLOAT_DTYPES.has(t.dtype) ? options.dtype : t.dtype);
+  const sizes = entries.map(([, t]) => t.numel * dtypeBytes(stored(t)));
+  const shards = splitIntoShards(sizes, options.shardBytes);
   const shardName = (i: number) => (shards.length === 1 ? SAFETENSORS_SINGLE : `model-${pad5(i + 1)}-of-${pad5(shards.length)}.safetensors`);
   // transformers refuses safetensors files whose metadata lacks "format".
   const metadata = { format: "pt", ...checkpoint.metadata };
   const total = sizes.reduce((a, b) => a + b, 0);
-  let done = 0;
+  const files: string[] = [];
   const weightMap: Record<string, string> = {};
+  let done = 0;
   for (let s = 0; s < shards.length; s++) {
     const name = shardName(s);
     const members = shards[s]!.map((i) => entries[i]!);
     // Only this shard's converted tensors are alive at once.
-    const tensors = members.map(([tensorName, t]) => [tensorName, convert(tensorName, t)] as const);
-    await writeSafetensors(join(out, name), tensors, metadata);
+    await writeSafetensors(join(out, name), members.map(([tensorName, t]) => [tensorName, convert(tensorName, t)] as const), metadata);
     for (const [tensorName] of members) weightMap[tensorName] = name;
     done += shards[s]!.reduce((n, i) => n + sizes[i]!, 0);
     options.onProgress?.({ phase: "write tensors", done, total });
@@ -83,16 +95,7 @@ export async function writeHfDirectory(dir: string, checkpoint: LoadedCheckpoint
     files.push(SAFETENSORS_INDEX);
   }
   await removeStaleWeights(out, new Set(files));
-
-  const embedDtype = options.dtype ?? checkpoint.weights.get(hfNames.embed)!.dtype;
-  await writeJson(join(out, "config.json"), { ...toHfConfig(config), torch_dtype: TORCH_DTYPE[embedDtype] ?? "float32" });
-  await writeJson(join(out, "generation_config.json"), toGenerationConfig(checkpoint.generation, config));
-  files.push("config.json", "generation_config.json");
-
-  const tokenizer = await exportTokenizer(out, checkpoint);
-  files.push(...tokenizer.files);
-  if (tokenizer.warning) warnings.push(tokenizer.warning);
-  return { files, warnings };
+  return files;
 }
 
 /** The tensors to write, architecture's order first, after checking nothing the config needs is missing. */
@@ -133,10 +136,6 @@ function makeConverter(source: ModelConfig, dtype: HfExportDType | undefined): (
     if (dtype && FLOAT_DTYPES.has(x.dtype) && x.dtype !== dtype) x = x.to(dtype);
     return x;
   };
-}
-
-function bytesPer(dtype: string): number {
-  return dtype === "f64" || dtype === "i64" ? 8 : dtype === "f32" || dtype === "i32" ? 4 : dtype === "f16" || dtype === "bf16" || dtype === "i16" ? 2 : 1;
 }
 
 /** Greedy split in order; a tensor larger than the limit gets a shard of its own. */

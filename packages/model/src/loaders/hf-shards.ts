@@ -5,7 +5,7 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { SafetensorsFile, type TensorInfo } from "@sieve/core";
+import { SafetensorsFile, type SafetensorsTensorInfo } from "@sieve/core";
 import { CheckpointFormatError } from "./format-error.js";
 import { readJsonObject } from "./hf-json.js";
 
@@ -15,7 +15,7 @@ export const SAFETENSORS_INDEX = "model.safetensors.index.json";
 /** One tensor as found in a shard's header. */
 export interface ShardTensor {
   file: SafetensorsFile;
-  info: TensorInfo;
+  info: SafetensorsTensorInfo;
 }
 
 /** The open shards of a checkpoint; close() when done reading. */

@@ -57,6 +57,14 @@ export function mergesFromScores(pieces: readonly ScoredPiece[]): Array<[string,
   return found.map((m) => [m.left, m.right]);
 }
 
+/**
+ * "left right" strings, which every version of tokenizers reads; the [left, right] form (tokenizers
+ * >= 0.20) only when a piece holds a space, which the string form cannot express.
+ */
+function mergesForJson(merges: Array<[string, string]>): Array<[string, string]> | string[] {
+  return merges.some(([l, r]) => l.includes(" ") || r.includes(" ")) ? merges : merges.map(([l, r]) => `${l} ${r}`);
+}
+
 function addedToken(id: number, content: string, special: boolean): Json {
   return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special };
 }
@@ -116,7 +124,7 @@ export function buildTokenizerJson(v: SentencePieceVocabulary): Json {
       byte_fallback: true,
       ignore_merges: false,
       vocab,
-      merges: mergesFromScores(v.pieces),
+      merges: mergesForJson(mergesFromScores(v.pieces)),
     },
   };
 }

@@ -67,6 +67,18 @@ class PartialFileHash {
 
 export async function downloadBlob(client: HubClient, d: BlobDownload): Promise<void> {
   const temp = `${d.blobPath}.incomplete`;
+  const leftOver = ((await sizeOf(temp)) ?? 0) > 0;
+  try {
+    await downloadOnce(client, d, temp);
+  } catch (error) {
+    // A bad hash may come from bytes an earlier process left behind: those are gone now (the
+    // check deletes the file), so one clean download settles whether the server is at fault.
+    if (!(error instanceof HubIntegrityError) || !leftOver) throw error;
+    await downloadOnce(client, d, temp);
+  }
+}
+
+async function downloadOnce(client: HubClient, d: BlobDownload, temp: string): Promise<void> {
   const label = `${d.ctx.repo}@${d.ctx.revision}: ${d.ctx.file}`;
   await mkdir(dirname(d.blobPath), { recursive: true });
   const hash = d.sha256 ? new PartialFileHash(temp) : undefined;

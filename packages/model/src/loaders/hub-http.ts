@@ -50,14 +50,16 @@ export async function errorFromResponse(res: Response, url: string, ctx: Request
   const code = res.headers.get("x-error-code") ?? "";
   const serverMessage = res.headers.get("x-error-message") ?? body.slice(0, 200);
   const where = `${describe(ctx)} (HTTP ${res.status} from ${url})`;
+  const tokenHint = client.token ? "the token in HF_TOKEN was refused or has no access to it" : "HF_TOKEN is not set";
+  const spec = `hf:${ctx.repo}@${ctx.revision}${ctx.file ? `/${ctx.file}` : ""}`;
+  // Without access the hub answers 401 "RepoNotFound" for private repositories and missing ones alike.
+  if (code === "RepoNotFound") {
+    return new HubError(`${where}: repository "${ctx.repo}" not found, or private (${tokenHint}). Check the spelling of ${spec}.`, res.status);
+  }
   if (code === "GatedRepo" || res.status === 401 || res.status === 403) {
-    const tokenHint = client.token
-      ? "the token in HF_TOKEN was refused or has no access to it"
-      : "HF_TOKEN is not set";
     return new HubError(
       `${where}: access denied. The model may be gated or private (${tokenHint}). ` +
-        `Accept its terms on ${client.endpoint}/${ctx.repo} and set HF_TOKEN to an access token of that account. ` +
-        `(The hub also answers 401 for repositories that do not exist.)`,
+        `Accept its terms on ${client.endpoint}/${ctx.repo} and set HF_TOKEN to an access token of that account.`,
       res.status,
     );
   }
@@ -65,9 +67,8 @@ export async function errorFromResponse(res: Response, url: string, ctx: Request
     const what =
       code === "RevisionNotFound" ? `revision "${ctx.revision}" not found`
       : code === "EntryNotFound" ? `file "${ctx.file}" not found in the repository`
-      : code === "RepoNotFound" ? `repository "${ctx.repo}" not found`
       : ctx.file ? `file "${ctx.file}" not found` : `repository "${ctx.repo}" or revision "${ctx.revision}" not found`;
-    return new HubError(`${where}: ${what}. Check the spelling of hf:${ctx.repo}@${ctx.revision}${ctx.file ? `/${ctx.file}` : ""}.`, 404);
+    return new HubError(`${where}: ${what}. Check the spelling of ${spec}.`, 404);
   }
   const transient = res.status >= 500 || res.status === 429;
   return new HubError(`${where}: ${serverMessage || res.statusText}`, res.status, transient);

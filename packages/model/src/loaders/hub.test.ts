@@ -146,6 +146,15 @@ describe("downloadFromHub against a local hub", () => {
     expect(hub.requests.find((r) => r.path.startsWith("/cdn/"))?.range).toBe("bytes=123456-");
   });
 
+  it("starts over when bytes left by an earlier process turn out to be corrupt", async () => {
+    const blobs = join(repoRoot(), "blobs");
+    mkdirSync(blobs, { recursive: true });
+    writeFileSync(join(blobs, `${sha256(weights)}.incomplete`), pseudoRandomBytes(1000, 99));
+    const snap = await downloadFromHub("hf:org/tiny", opts());
+    expect(readFileSync(join(snap.dir, "model.safetensors")).equals(Buffer.from(weights))).toBe(true);
+    expect(hub.requests.filter((r) => r.path.startsWith("/cdn/")).map((r) => r.range)).toEqual(["bytes=1000-", undefined]);
+  });
+
   it("detects a hash mismatch and keeps no bad file", async () => {
     hub.corrupt.add("model.safetensors");
     try {

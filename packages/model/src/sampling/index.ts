@@ -1,4 +1,4 @@
-export { Sampler } from "./sampler.js";
+export { Sampler, GREEDY_BELOW_TEMPERATURE } from "./sampler.js";
 export type { SamplerOptions, SampledToken } from "./sampler.js";
 export { validateSamplingParams, SamplingParamError, WIRE_NAMES, MAX_TOP_LOGPROBS } from "./params.js";
 export type { SamplingParams, ResolvedSamplingParams } from "./params.js";

@@ -5,7 +5,7 @@
  */
 
 export interface SamplingParams {
-  /** Softmax temperature; 0 = greedy (argmax, every truncation ignored). Default 1. */
+  /** Softmax temperature; 0 (or below 1e-5) = greedy (argmax, every truncation ignored). Default 1. */
   temperature?: number;
   /** Keep only the k most likely tokens; 0 (default) disables. */
   topK?: number;

@@ -34,6 +34,8 @@ describe("Sampler: greedy and top-k", () => {
     }
     const tied = Float32Array.from([0, 3, 1, 3]);
     expect(new Sampler({ temperature: 0 }, { vocabSize: 4 }).sample(tied).tokenId).toBe(1);
+    // A temperature too small to scale by is greedy too (no NaN from 0 * Infinity).
+    expect(new Sampler({ temperature: 5e-324, seed: 1 }, { vocabSize: 4 }).sample(tied).tokenId).toBe(1);
   });
 
   it("top_k = 1 at temperature 1 is greedy", () => {

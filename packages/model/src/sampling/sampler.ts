@@ -6,6 +6,12 @@ import { applyLogitBias, applyPresenceFrequencyPenalties, applyRepetitionPenalty
 import { rngForSeed } from "./seeded-rng.js";
 import { TokenHistory } from "./token-history.js";
 
+/**
+ * Temperatures below this are greedy (as in vLLM): 1 / T would overflow the scaled logits to
+ * infinities and NaNs long before it changes which token wins.
+ */
+export const GREEDY_BELOW_TEMPERATURE = 1e-5;
+
 export interface SamplerOptions {
   /** Length of each logits row. */
   vocabSize: number;
@@ -25,7 +31,7 @@ export interface SampledToken {
 /**
  * Chooses tokens for one request. Per token: copy the logits, apply logit bias, the repetition
  * penalty and the presence/frequency penalties (touching only the tokens involved), then either
- * take the argmax (temperature 0) or scale by 1/temperature, truncate (top-k, top-p, min-p, in
+ * take the argmax (temperature 0, or below GREEDY_BELOW_TEMPERATURE) or scale by 1/temperature, truncate (top-k, top-p, min-p, in
  * that order) and draw with the request's own RNG.
  *
  * Logprobs describe the *processed* distribution before truncation:
@@ -85,11 +91,12 @@ export class Sampler {
     const x = this.processLogits(logits);
     const { temperature, topK, topP, minP } = this.params;
     const { max, argmax } = maxOf(x);
-    const invT = temperature > 0 ? 1 / temperature : 1;
+    const greedy = temperature < GREEDY_BELOW_TEMPERATURE;
+    const invT = greedy ? 1 : 1 / temperature;
 
     let tokenId: number;
     let vocabMass: number | undefined;
-    if (temperature === 0) {
+    if (greedy) {
       tokenId = argmax;
     } else {
       const buffers = (this.buffers ??= createCandidateBuffers(this.vocabSize));

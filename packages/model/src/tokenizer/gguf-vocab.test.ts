@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { gguf } from "@huggingface/gguf";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { GgufGpt2Tokenizer } from "./gguf-gpt2.js";
+import type { GgufLlamaTokenizer } from "./gguf-llama.js";
 import { GgufTokenType } from "./gguf-tokenizer.js";
 import { readGgufVocabulary, tokenizerFromGgufMetadata } from "./gguf-vocab.js";
 import { Llama2cTokenizer } from "./llama2c.js";
@@ -11,11 +13,16 @@ const GGUF = "stories260K/stories260Ktok512.gguf";
 const TOKENIZER = "stories260K/tok512.bin";
 const STORIES = "data/tinystories-valid-46.txt";
 
-describe.skipIf(!haveAssets(GGUF, TOKENIZER, STORIES))("the vocabulary embedded in stories260Ktok512.gguf", async () => {
-  const { metadata } = await gguf(assetPath(GGUF), { allowLocalFile: true });
-  const embedded = tokenizerFromGgufMetadata(metadata as Record<string, unknown>, { source: assetPath(GGUF) });
-  const reference = await Llama2cTokenizer.fromFile(assetPath(TOKENIZER));
-  const text = readFileSync(assetPath(STORIES), "utf8");
+describe.skipIf(!haveAssets(GGUF, TOKENIZER, STORIES))("the vocabulary embedded in stories260Ktok512.gguf", () => {
+  let embedded: GgufLlamaTokenizer | GgufGpt2Tokenizer;
+  let reference: Llama2cTokenizer;
+  let text: string;
+  beforeAll(async () => {
+    const { metadata } = await gguf(assetPath(GGUF), { allowLocalFile: true });
+    embedded = tokenizerFromGgufMetadata(metadata as Record<string, unknown>, { source: assetPath(GGUF) });
+    reference = await Llama2cTokenizer.fromFile(assetPath(TOKENIZER));
+    text = readFileSync(assetPath(STORIES), "utf8");
+  });
 
   it("is a SentencePiece vocabulary with llama2.c's ids", () => {
     expect(embedded.kind).toBe("gguf-llama");

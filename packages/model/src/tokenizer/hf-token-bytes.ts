@@ -45,7 +45,14 @@ export function hfTokenBytesPlan(decoder: DecoderConfig | null | undefined): HfT
         const pattern = step.pattern as { String?: string; Regex?: string } | undefined;
         const content = String(step.content ?? "");
         if (pattern?.String !== undefined) replacements.push({ pattern: pattern.String, content });
-        else if (pattern?.Regex !== undefined) replacements.push({ pattern: new RegExp(pattern.Regex, "gu"), content });
+        else if (pattern?.Regex !== undefined) {
+          // tokenizer.json regexes are Oniguruma's; one JavaScript cannot compile is not replayable.
+          try {
+            replacements.push({ pattern: new RegExp(pattern.Regex, "gu"), content });
+          } catch {
+            exact = false;
+          }
+        }
         break;
       }
       case "Metaspace":

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Tokenizer as HfLibraryTokenizer } from "@huggingface/tokenizers";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodeChat } from "./chat-template.js";
 import { tokenizerFromGgufMetadata } from "./gguf-vocab.js";
@@ -49,14 +50,16 @@ function writeModelDir(files: Record<string, unknown>): string {
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe("HfTokenizer on a small byte-level BPE tokenizer.json", async () => {
+  const config = { bos_token: null, eos_token: "<|endoftext|>", chat_template: CHATML, add_bos_token: false };
   const dir = writeModelDir({
     "tokenizer.json": tokenizerJson(),
-    "tokenizer_config.json": { bos_token: null, eos_token: "<|endoftext|>", chat_template: CHATML, add_bos_token: false },
+    "tokenizer_config.json": config,
     // Ids: 256 bytes, 10 merged tokens, then 266 <|endoftext|>, 267 <|im_start|>, 268 <|im_end|>.
     "generation_config.json": { eos_token_id: [266, 268] },
   });
   const hf = await HfTokenizer.fromDirectory(dir);
   const gguf = tokenizerFromGgufMetadata(gpt2FixtureMetadata("gpt2"));
+  const library = new HfLibraryTokenizer(tokenizerJson(), config);
   const samples = ["the the", " and in", "héllo wörld", "你好 😀 1234", "I'M", "a<|im_start|>b", "  spaces\n\nand\ttabs "];
 
   it("reads vocabulary size and special ids from the files", () => {
@@ -80,6 +83,7 @@ describe("HfTokenizer on a small byte-level BPE tokenizer.json", async () => {
     for (const text of samples) {
       const ids = hf.encode(text);
       expect(hf.decode(ids, { skipSpecial: false })).toBe(text);
+      expect(hf.decode(ids)).toBe(library.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false }));
       const decoder = hf.createStreamDecoder();
       const chunks = ids.map((id) => decoder.push(id));
       chunks.push(decoder.flush());
@@ -109,6 +113,27 @@ describe("HfTokenizer on a small byte-level BPE tokenizer.json", async () => {
     const ids = encodeChat(hf, messages);
     expect(ids).toEqual(hf.encode(prompt));
     expect(ids.filter((id) => id === hf.tokenToId("<|im_start|>"))).toHaveLength(3);
+  });
+
+  it("takes BOS from a TemplateProcessing post-processor when tokenizer_config.json names none", () => {
+    const bos = { SpecialToken: { id: "<|endoftext|>", type_id: 0 } };
+    const sequence = (id: string) => ({ Sequence: { id, type_id: 0 } });
+    const json = {
+      ...tokenizerJson(),
+      post_processor: {
+        type: "TemplateProcessing",
+        single: [bos, sequence("A")],
+        pair: [bos, sequence("A"), bos, sequence("B")],
+        special_tokens: { "<|endoftext|>": { id: "<|endoftext|>", ids: [266], tokens: ["<|endoftext|>"] } },
+      },
+    };
+    const withBos = new HfTokenizer(json, {});
+    expect(withBos.bosId).toBe(266);
+    expect(withBos.encode("a")).toEqual([266, withBos.tokenToId("a")]);
+    expect(withBos.encode("a", { addBos: false })).toEqual([withBos.tokenToId("a")]);
+    expect(hf.encode("a")).toEqual([hf.tokenToId("a")]);
+    expect(hf.encode("")).toEqual([]);
+    expect(hf.decode([])).toBe("");
   });
 
   it("explains a missing tokenizer.json", async () => {

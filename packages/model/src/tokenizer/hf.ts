@@ -79,7 +79,8 @@ export class HfTokenizer implements Tokenizer, TokenByteSource {
       if (id !== undefined) specialIds.add(id);
     }
 
-    this.bosId = this.idOfSpecial(tokenizerConfig.bos_token);
+    // Without a bos_token in tokenizer_config.json, the post-processor may still add one.
+    this.bosId = this.idOfSpecial(tokenizerConfig.bos_token) ?? this.bosAddedByPostProcessor();
     const eos = this.idOfSpecial(tokenizerConfig.eos_token);
     this.eosIds = [eos, ...(options.extraEosIds ?? [])].filter(
       (id, i, all): id is number => id !== undefined && all.indexOf(id) === i,
@@ -87,13 +88,19 @@ export class HfTokenizer implements Tokenizer, TokenByteSource {
     for (const id of [this.bosId, ...this.eosIds]) if (id !== undefined) specialIds.add(id);
     this.specialIds = specialIds;
 
-    this.addBosByDefault = typeof tokenizerConfig.add_bos_token === "boolean" ? tokenizerConfig.add_bos_token : this.postProcessorAddsBos();
+    this.addBosByDefault =
+      typeof tokenizerConfig.add_bos_token === "boolean"
+        ? tokenizerConfig.add_bos_token
+        : this.bosId !== undefined && this.bosAddedByPostProcessor() === this.bosId;
     this.addEosByDefault = tokenizerConfig.add_eos_token === true;
     this.plan = hfTokenBytesPlan(tokenizerJson.decoder as { type?: string } | undefined);
 
     const template = options.chatTemplate ?? chatTemplateOfConfig(tokenizerConfig.chat_template);
     this.chatTemplate = template
-      ? new ChatTemplate(template, { bosToken: specialText(tokenizerConfig.bos_token), eosToken: specialText(tokenizerConfig.eos_token) })
+      ? new ChatTemplate(template, {
+          bosToken: specialText(tokenizerConfig.bos_token) ?? this.textOf(this.bosId),
+          eosToken: specialText(tokenizerConfig.eos_token) ?? this.textOf(this.eosIds[0]),
+        })
       : undefined;
   }
 
@@ -171,17 +178,22 @@ export class HfTokenizer implements Tokenizer, TokenByteSource {
     return this.chatTemplate.render(messages, options);
   }
 
+  private textOf(id: number | undefined): string | undefined {
+    return id === undefined ? undefined : this.library.id_to_token(id);
+  }
+
   private idOfSpecial(value: unknown): number | undefined {
     const text = specialText(value);
     return text === undefined ? undefined : this.library.token_to_id(text);
   }
 
-  private postProcessorAddsBos(): boolean {
-    if (this.bosId === undefined) return false;
+  /** The special id the post-processor puts before text, if any (what add_special_tokens adds). */
+  private bosAddedByPostProcessor(): number | undefined {
     const probe = "a";
     const withSpecials = this.library.encode(probe, { add_special_tokens: true }).ids;
     const without = this.library.encode(probe, { add_special_tokens: false }).ids;
-    return withSpecials[0] === this.bosId && without[0] !== this.bosId;
+    const first = withSpecials[0];
+    return withSpecials.length > without.length && first !== without[0] ? first : undefined;
   }
 
   private literal(): HfLibraryTokenizer {

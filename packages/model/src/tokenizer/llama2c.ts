@@ -17,6 +17,8 @@ import { decodeTokens, Utf8StreamDecoder, type TokenByteSource } from "./stream-
 import { checkTokenId } from "./token-range.js";
 import type { EncodeOptions, StreamDecoder, StreamDecoderOptions, Tokenizer } from "./types.js";
 
+const pieceText = new TextDecoder();
+
 /** llama2.c's fixed special ids (run.c hard-codes them). */
 export const LLAMA2C_UNK_ID = 0;
 export const LLAMA2C_BOS_ID = 1;
@@ -93,7 +95,7 @@ export class Llama2cTokenizer implements Tokenizer, TokenByteSource {
   /** The stored piece as text (byte tokens read "<0xNN>"; llama2.c writes "▁" as a space). */
   idToToken(id: number): string {
     checkTokenId(id, this.vocabSize);
-    return new TextDecoder().decode(this.pieces[id]);
+    return pieceText.decode(this.pieces[id]);
   }
 
   /** The merge score of a piece (the higher, the earlier BPE forms it). */

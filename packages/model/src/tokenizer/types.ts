@@ -18,7 +18,7 @@ export interface StreamDecoder {
 export interface EncodeOptions {
   /** Prepend BOS (default: the tokenizer's own convention, e.g. true for llama2.c / SentencePiece). */
   addBos?: boolean;
-  /** Append EOS (default false). */
+  /** Append EOS (default: the tokenizer's own convention, which is almost always false). */
   addEos?: boolean;
   /**
    * Recognize the text of special tokens (e.g. "<|im_start|>") in the input as those tokens.
@@ -49,8 +49,11 @@ export interface Tokenizer {
   readonly bosId: number | undefined;
   readonly eosIds: readonly number[];
   encode(text: string, options?: EncodeOptions): number[];
-  /** Decodes ids to text; special tokens (BOS/EOS/...) are skipped unless asked for. */
-  decode(ids: readonly number[], options?: { skipSpecial?: boolean }): string;
+  /**
+   * Decodes ids to text; special tokens (BOS/EOS/...) are skipped unless asked for. Equals the
+   * concatenated chunks of a stream decoder given the same ids and options.
+   */
+  decode(ids: readonly number[], options?: StreamDecoderOptions): string;
   /** The vocabulary entry of one id, as stored (for logprobs and debugging). */
   idToToken(id: number): string;
   /**

@@ -1,0 +1,167 @@
+// Memory-bound linear kernels: batch-1 GEMV and small-batch matmul (m <= 16), which read every
+// weight exactly once, contiguously, and do all the arithmetic while it streams by.
+//
+// - GEMV: a tile of W rows is consumed in one pass, 16 weights per row per step, each row with
+//   its own accumulators; x (k floats) stays in L1. Threads take contiguous row ranges, so each
+//   streams one region of W.
+// - Small m: multiplying each weight by m activation rows makes x (m x k floats) the other large
+//   operand; read naively per W row it comes from L2 again and again and becomes the bottleneck.
+//   So a group of 8 W rows advances through k in chunks of 256: the x chunk (m x 1 KB) and the
+//   W chunk sit in L1 while register tiles of (up to 4 x rows) x (2 or 4 W rows) run over them,
+//   and x is fetched from L2 only once per 8 W rows. Partial sums live on the stack between chunks.
+#include "cpu/avx2/linear_kernels.h"
+#include "cpu/avx2/widen.h"
+#include "cpu/parallel.h"
+
+namespace sieve::cpu::avx2::detail {
+namespace {
+
+// At least this many weights per thread chunk: below it, waking a worker costs more than it saves.
+constexpr int64_t kGrainWeights = 16384;
+
+// ---- batch 1 ----------------------------------------------------------------------------------
+
+// TR rows of W against x: one pass, two accumulators per row (one per 8-weight half of a step).
+// Half-precision rows are half as many bytes per step, so those tiles take 8 rows to keep as many
+// cache lines in flight as the f32 tile (the DRAM stream, not arithmetic, is the limit).
+template <WDType D, int TR>
+inline void gemv_tile(float* out, const float* x, const void* w, int64_t k, int64_t j0, const float* bias) {
+  __m256 a[TR], b[TR];
+  for (int r = 0; r < TR; ++r) a[r] = b[r] = _mm256_setzero_ps();
+  int64_t p = 0;
+  for (; p + 16 <= k; p += 16) {
+    const __m256 x0 = _mm256_loadu_ps(x + p), x1 = _mm256_loadu_ps(x + p + 8);
+    for (int r = 0; r < TR; ++r) {
+      a[r] = _mm256_fmadd_ps(x0, load8<D>(w, (j0 + r) * k + p), a[r]);
+      b[r] = _mm256_fmadd_ps(x1, load8<D>(w, (j0 + r) * k + p + 8), b[r]);
+    }
+  }
+  if (p + 8 <= k) {
+    const __m256 x0 = _mm256_loadu_ps(x + p);
+    for (int r = 0; r < TR; ++r) a[r] = _mm256_fmadd_ps(x0, load8<D>(w, (j0 + r) * k + p), a[r]);
+    p += 8;
+  }
+  float s[TR];
+  for (int r = 0; r < TR; ++r) s[r] = hsum(_mm256_add_ps(a[r], b[r]));
+  for (; p < k; ++p) {
+    const float xv = x[p];
+    for (int r = 0; r < TR; ++r) s[r] += xv * load1<D>(w, (j0 + r) * k + p);
+  }
+  for (int r = 0; r < TR; ++r) out[j0 + r] = s[r] + (bias ? bias[j0 + r] : 0.0f);
+}
+
+template <WDType D>
+constexpr int gemv_tile_rows() {
+  return D == WDType::F32 ? 4 : 8;
+}
+
+template <WDType D>
+void gemv_rows(float* out, const float* x, const void* w, int64_t k, const float* bias, int64_t j0, int64_t j1) {
+  constexpr int TR = gemv_tile_rows<D>();
+  int64_t j = j0;
+  for (; j + TR <= j1; j += TR) gemv_tile<D, TR>(out, x, w, k, j, bias);
+  for (; j < j1; ++j) gemv_tile<D, 1>(out, x, w, k, j, bias);
+}
+
+template <WDType D>
+void gemv_typed(float* out, const float* x, const void* w, int64_t n, int64_t k, const float* bias) {
+  auto body = [=](int64_t b, int64_t e) { gemv_rows<D>(out, x, w, k, bias, b, e); };
+  sieve::detail::parallel_for_each(n, imax(1, kGrainWeights / k), body);
+}
+
+// ---- small m ----------------------------------------------------------------------------------
+
+constexpr int64_t kGroupRows = 8;  // W rows advancing through k together
+constexpr int64_t kChunk = 256;    // depth per chunk: W chunk 8 KB (f32), x chunk m KB
+
+// acc[i * kGroupRows + r] (+)= x[i, p0:p1] · w[row0 + r, p0:p1] for an MT x RT register tile.
+// x comes straight from memory as an FMA operand (L1), so only the RT widened W vectors and the
+// MT * RT accumulators occupy registers.
+template <WDType D, int MT, int RT>
+inline void chunk_tile(__m256* acc, const float* x, int64_t k, const void* w, int64_t row0, int64_t p0, int64_t p1) {
+  __m256 a[MT][RT];
+  for (int i = 0; i < MT; ++i)
+    for (int r = 0; r < RT; ++r) a[i][r] = acc[i * kGroupRows + r];
+  for (int64_t p = p0; p < p1; p += 8) {
+    __m256 wv[RT];
+    for (int r = 0; r < RT; ++r) wv[r] = load8<D>(w, (row0 + r) * k + p);
+    for (int i = 0; i < MT; ++i) {
+      const __m256 xv = _mm256_loadu_ps(x + i * k + p);
+      for (int r = 0; r < RT; ++r) a[i][r] = _mm256_fmadd_ps(xv, wv[r], a[i][r]);
+    }
+  }
+  for (int i = 0; i < MT; ++i)
+    for (int r = 0; r < RT; ++r) acc[i * kGroupRows + r] = a[i][r];
+}
+
+// MT x rows against `rows` (<= 8) W rows over one chunk, in tiles of RT W rows.
+template <WDType D, int MT>
+inline void chunk_rows(__m256* acc, const float* x, int64_t k, const void* w, int64_t row0, int64_t rows, int64_t p0,
+                       int64_t p1) {
+  constexpr int RT = MT <= 2 ? 4 : 2;  // MT * RT <= 8 accumulators + RT weight vectors
+  int64_t r = 0;
+  for (; r + RT <= rows; r += RT) chunk_tile<D, MT, RT>(acc + r, x, k, w, row0 + r, p0, p1);
+  for (; r < rows; ++r) chunk_tile<D, MT, 1>(acc + r, x, k, w, row0 + r, p0, p1);
+}
+
+// All m x rows against W rows [row0, row0 + rows).
+template <WDType D>
+void small_m_group(float* out, const float* x, const void* w, int64_t m, int64_t n, int64_t k, const float* bias,
+                   int64_t row0, int64_t rows) {
+  __m256 acc[kStreamMaxRows * kGroupRows];
+  for (int64_t i = 0; i < m * kGroupRows; ++i) acc[i] = _mm256_setzero_ps();
+  const int64_t k8 = k & ~int64_t{7};
+  for (int64_t p0 = 0; p0 < k8; p0 += kChunk) {
+    const int64_t p1 = imin(p0 + kChunk, k8);
+    for (int64_t i0 = 0; i0 < m; i0 += 4) {
+      __m256* a = acc + i0 * kGroupRows;
+      const float* xs = x + i0 * k;
+      switch (imin(4, m - i0)) {
+        case 4: chunk_rows<D, 4>(a, xs, k, w, row0, rows, p0, p1); break;
+        case 3: chunk_rows<D, 3>(a, xs, k, w, row0, rows, p0, p1); break;
+        case 2: chunk_rows<D, 2>(a, xs, k, w, row0, rows, p0, p1); break;
+        default: chunk_rows<D, 1>(a, xs, k, w, row0, rows, p0, p1); break;
+      }
+    }
+  }
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t r = 0; r < rows; ++r) {
+      float s = hsum(acc[i * kGroupRows + r]);
+      for (int64_t p = k8; p < k; ++p) s += x[i * k + p] * load1<D>(w, (row0 + r) * k + p);  // k % 8 tail
+      out[i * n + row0 + r] = s + (bias ? bias[row0 + r] : 0.0f);
+    }
+  }
+}
+
+template <WDType D>
+void small_m_typed(float* out, const float* x, const void* w, int64_t m, int64_t n, int64_t k, const float* bias) {
+  const int64_t groups = (n + kGroupRows - 1) / kGroupRows;
+  auto body = [=](int64_t b, int64_t e) {
+    for (int64_t g = b; g < e; ++g) {
+      const int64_t row0 = g * kGroupRows;
+      small_m_group<D>(out, x, w, m, n, k, bias, row0, imin(kGroupRows, n - row0));
+    }
+  };
+  sieve::detail::parallel_for_each(groups, imax(1, kGrainWeights / (kGroupRows * k)), body);
+}
+
+}  // namespace
+
+void stream_gemv(float* out, const float* x, const void* w, WDType wdt, int64_t n, int64_t k, const float* bias) {
+  switch (wdt) {
+    case WDType::F32: return gemv_typed<WDType::F32>(out, x, w, n, k, bias);
+    case WDType::F16: return gemv_typed<WDType::F16>(out, x, w, n, k, bias);
+    case WDType::BF16: return gemv_typed<WDType::BF16>(out, x, w, n, k, bias);
+  }
+}
+
+void stream_small_m(float* out, const float* x, const void* w, WDType wdt, int64_t m, int64_t n, int64_t k,
+                    const float* bias) {
+  switch (wdt) {
+    case WDType::F32: return small_m_typed<WDType::F32>(out, x, w, m, n, k, bias);
+    case WDType::F16: return small_m_typed<WDType::F16>(out, x, w, m, n, k, bias);
+    case WDType::BF16: return small_m_typed<WDType::BF16>(out, x, w, m, n, k, bias);
+  }
+}
+
+}  // namespace sieve::cpu::avx2::detail
