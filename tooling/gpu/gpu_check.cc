@@ -7,6 +7,7 @@
 //     --dump DIR     also write one GEMV and one attention case as raw .bin files for torch_check.py
 //     --quick        fewer timings;  --no-bench  parity only
 //     --only GROUPS  parity groups to run, comma-separated: gemv,matmul,rms_norm,rope,attention
+//                    (none: timings only)
 //
 // Exit codes: 0 all parity cases passed; 1 some failed; 2 no usable CUDA device (nothing was
 // checked); 3 an error stopped the run (the report names the case that was running).

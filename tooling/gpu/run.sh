@@ -32,7 +32,7 @@ JOBS="$(nproc 2>/dev/null || echo 4)"
 
 t0=$(date +%s)
 say "== configure + build (archs $ARCHS, $JOBS jobs) in $BUILD"
-if ! { cmake -S "$ROOT/tooling/gpu" -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DSIEVE_CUDA_ARCHS="$ARCHS" &&
+if ! { cmake -S "$ROOT/tooling/gpu" -B "$BUILD" ${GEN[@]+"${GEN[@]}"} -DCMAKE_BUILD_TYPE=Release -DSIEVE_CUDA_ARCHS="$ARCHS" &&
        cmake --build "$BUILD" --target gpu_check --parallel "$JOBS"; } >>"$LOG" 2>&1; then
   tail -n 40 "$LOG"
   say "build failed (full log: $LOG)"
@@ -48,6 +48,15 @@ say "gpu_check: exit $rc after $((t2 - t1)) s"
 if [ "$rc" -eq 2 ]; then
   say "no usable CUDA device here: nothing was checked"
   exit 2
+fi
+if [ "$rc" -eq 3 ]; then
+  # A kernel fault poisons the CUDA context for the rest of the process: run each parity group,
+  # then the timings, in a process of its own so that everything else still reports.
+  say "an error stopped the run; rerunning each part in its own process (gpu_check_<part>.json)"
+  for part in gemv matmul rms_norm rope attention; do
+    "$BUILD/gpu_check" --no-bench --only "$part" --json "$DEST/gpu_check_$part.json" 2>&1 | tee -a "$LOG"
+  done
+  "$BUILD/gpu_check" --only none --json "$DEST/gpu_check_bench.json" "$@" 2>&1 | tee -a "$LOG"
 fi
 
 if [ -f "$DEST/dump/gemv_meta.json" ] && python3 -c 'import torch' >/dev/null 2>&1; then

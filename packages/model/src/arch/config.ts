@@ -23,8 +23,10 @@ export interface ModelConfig {
   };
   /** The LM head shares the embedding matrix. */
   tiedEmbeddings: boolean;
-  /** q/k/v projections carry biases (Qwen2). */
+  /** q/k/v projections carry biases (Qwen2; Llama configs with attention_bias). */
   qkvBias: boolean;
+  /** o_proj carries a bias too (Llama/Mistral with attention_bias: true; never Qwen2). */
+  oBias?: boolean;
   /** MLP activation; Llama-family models use SwiGLU with "silu". */
   hiddenAct: "silu";
   bosTokenId?: number;

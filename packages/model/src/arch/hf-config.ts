@@ -32,6 +32,7 @@ export function parseHfConfig(cfg: Json, file?: string): ModelConfig {
   if (!architecture || !(SUPPORTED_ARCHITECTURES as readonly string[]).includes(architecture)) {
     throw new ModelConfigError(`unsupported architecture; supported: ${SUPPORTED_ARCHITECTURES.join(", ")}`, "architectures", archs, file);
   }
+  if (cfg.mlp_bias === true) throw new ModelConfigError("MLP biases are not supported", "mlp_bias", true, file);
   const act = cfg.hidden_act ?? "silu";
   if (act !== "silu") throw new ModelConfigError("unsupported activation (only silu/SwiGLU)", "hidden_act", act, file);
 
@@ -88,6 +89,8 @@ export function parseHfConfig(cfg: Json, file?: string): ModelConfig {
       rope: { theta: num(cfg, "rope_theta", file, 10000), style: "half", rotaryDim, scaling },
       tiedEmbeddings: cfg.tie_word_embeddings === true,
       qkvBias: architecture === "Qwen2ForCausalLM" || cfg.attention_bias === true,
+      // transformers' Llama/Mistral put the attention_bias on o_proj as well; Qwen2 never does.
+      oBias: architecture !== "Qwen2ForCausalLM" && cfg.attention_bias === true,
       hiddenAct: "silu",
       bosTokenId: typeof cfg.bos_token_id === "number" ? cfg.bos_token_id : undefined,
       eosTokenIds: ids(cfg.eos_token_id),
@@ -97,7 +100,7 @@ export function parseHfConfig(cfg: Json, file?: string): ModelConfig {
 }
 
 /** Writes the HF config.json that parseHfConfig reads back to the same ModelConfig. */
-export function toHfConfig(c: ModelConfig): Json {
+export function toHfConfig(c: ModelConfig, torchDtype: "float32" | "float16" | "bfloat16" = "float32"): Json {
   const out: Json = {
     architectures: [c.architecture],
     model_type: c.architecture === "Qwen2ForCausalLM" ? "qwen2" : c.architecture === "MistralForCausalLM" ? "mistral" : "llama",
@@ -113,10 +116,16 @@ export function toHfConfig(c: ModelConfig): Json {
     rope_theta: c.rope.theta,
     hidden_act: c.hiddenAct,
     tie_word_embeddings: c.tiedEmbeddings,
-    torch_dtype: "float32",
+    torch_dtype: torchDtype,
   };
+  // Sieve runs full attention: say so, or transformers defaults Mistral to a 4096-token window.
+  if (c.architecture === "MistralForCausalLM") out.sliding_window = null;
+  if (c.architecture === "Qwen2ForCausalLM") out.use_sliding_window = false;
   if (c.rope.rotaryDim !== c.headDim) out.partial_rotary_factor = c.rope.rotaryDim / c.headDim;
-  if (c.qkvBias && c.architecture !== "Qwen2ForCausalLM") out.attention_bias = true;
+  if (c.architecture !== "Qwen2ForCausalLM" && (c.qkvBias || c.oBias)) {
+    if (!(c.qkvBias && c.oBias)) throw new ModelConfigError("Llama/Mistral configs cannot express biases on only some attention projections", "attention_bias", c.qkvBias, undefined);
+    out.attention_bias = true;
+  }
   if (c.bosTokenId !== undefined) out.bos_token_id = c.bosTokenId;
   if (c.eosTokenIds.length) out.eos_token_id = c.eosTokenIds.length === 1 ? c.eosTokenIds[0] : c.eosTokenIds;
   const s = c.rope.scaling;

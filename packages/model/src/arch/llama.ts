@@ -71,7 +71,7 @@ export class LlamaModel {
         linear(n.q, qDim, c.dim, c.qkvBias ? n.qBias : undefined),
         linear(n.k, kvDim, c.dim, c.qkvBias ? n.kBias : undefined),
         linear(n.v, kvDim, c.dim, c.qkvBias ? n.vBias : undefined),
-        linear(n.o, c.dim, qDim),
+        linear(n.o, c.dim, qDim, c.oBias ? n.oBias : undefined),
       );
       const mlp = new SwiGluMlp(`${path}.mlp`, linear(n.gate, c.hiddenDim, c.dim), linear(n.up, c.hiddenDim, c.dim), linear(n.down, c.dim, c.hiddenDim));
       const block: LlamaBlock = {

@@ -15,6 +15,7 @@ export const hfNames = {
     qBias: `model.layers.${i}.self_attn.q_proj.bias`,
     kBias: `model.layers.${i}.self_attn.k_proj.bias`,
     vBias: `model.layers.${i}.self_attn.v_proj.bias`,
+    oBias: `model.layers.${i}.self_attn.o_proj.bias`,
     mlpNorm: `model.layers.${i}.post_attention_layernorm.weight`,
     gate: `model.layers.${i}.mlp.gate_proj.weight`,
     up: `model.layers.${i}.mlp.up_proj.weight`,
@@ -36,6 +37,7 @@ export function expectedTensors(c: ModelConfig): Array<{ name: string; shape: nu
       { name: n.v, shape: [kvDim, c.dim] },
       { name: n.o, shape: [c.dim, qDim] },
     );
+    if (c.oBias) list.push({ name: n.oBias, shape: [c.dim] });
     if (c.qkvBias) list.push({ name: n.qBias, shape: [qDim] }, { name: n.kBias, shape: [kvDim] }, { name: n.vBias, shape: [kvDim] });
     list.push(
       { name: n.mlpNorm, shape: [c.dim] },

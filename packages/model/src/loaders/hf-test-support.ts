@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { referenceBackend } from "@sieve/core";
 import { LlamaModel } from "../arch/llama.js";
 import type { LoadedCheckpoint } from "./types.js";
 
@@ -15,9 +16,12 @@ export function assetsDir(): string | undefined {
 
 export const ASSETS_MISSING = "shared assets not found (set SIEVE_ASSETS to the folder holding stories260K/): skipping tests on real weights";
 
-/** Logits of every position of one sequence, as a fresh array [tokens.length, vocab]. */
+/**
+ * Logits of every position of one sequence, as a fresh array [tokens.length, vocab]. Runs the
+ * reference kernels: these tests compare loaders, so they must not depend on the native addon.
+ */
 export function logitsOf(checkpoint: LoadedCheckpoint, tokens: readonly number[]): Float32Array {
-  const model = new LlamaModel(checkpoint.config, checkpoint.weights);
+  const model = new LlamaModel(checkpoint.config, checkpoint.weights, { backend: () => referenceBackend });
   const pageSize = 16;
   const pages = Math.ceil(tokens.length / pageSize);
   const kv = model.createKvCache(pages, pageSize);

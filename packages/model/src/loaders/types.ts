@@ -27,6 +27,8 @@ export interface LoadedCheckpoint {
   source: string;
   /** Metadata stored with the checkpoint (e.g. a sparsity recipe in safetensors __metadata__). */
   metadata: Record<string, string>;
+  /** Non-fatal findings of the loader (unused tensors, dropped fields), for logs and `sieve inspect`. */
+  warnings?: string[];
 }
 
 export interface LoadOptions {

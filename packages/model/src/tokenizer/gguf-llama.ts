@@ -36,6 +36,11 @@ export class GgufLlamaTokenizer extends GgufTokenizer {
     this.scored = { pieceIds, scores: vocab.scores, byteIds, unkId: vocab.unkId };
   }
 
+  /** The merge score of a piece (the higher, the earlier BPE forms it). */
+  score(id: number): number {
+    return this.scored.scores[id] ?? 0;
+  }
+
   protected encodeText(text: string, afterSpecial: boolean): number[] {
     const prefixed = this.vocab.addSpacePrefix && afterSpecial ? " " + text : text;
     const escaped = prefixed.replaceAll(" ", SENTENCEPIECE_SPACE);
