@@ -1,5 +1,5 @@
-import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
+import { constants } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { NativeAddon } from "./native-surface.js";
@@ -32,15 +32,23 @@ let cached: LoadResult | undefined;
 /** Loads the addon once, trying every candidate and keeping each failure for the message. */
 export function loadAddon(): LoadResult {
   if (cached) return cached;
-  const require = createRequire(import.meta.url);
   const attempts: LoadAttempt[] = [];
+  // Lets tests and users exercise the no-addon path on a machine where the addon is built.
+  if (process.env.SIEVE_NATIVE === "off") {
+    cached = { ok: false, attempts: [{ candidate: "(all)", error: "disabled by SIEVE_NATIVE=off" }] };
+    return cached;
+  }
   for (const candidate of addonCandidates()) {
     if (!existsSync(candidate)) {
       attempts.push({ candidate, error: "not found" });
       continue;
     }
     try {
-      const addon = require(candidate) as NativeAddon;
+      // RTLD_NOW resolves every symbol at load time: a stale or half-built addon then fails here,
+      // with a message, instead of killing the process at its first call.
+      const module = { exports: {} as NativeAddon };
+      process.dlopen(module, candidate, constants.dlopen.RTLD_NOW);
+      const addon = module.exports;
       cached = { ok: true, addon, path: candidate, attempts };
       return cached;
     } catch (err) {

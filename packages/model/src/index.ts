@@ -154,3 +154,128 @@ export type {
   LoadOptions,
   LoadedCheckpoint,
 } from "./loaders/types.js";
+export {
+  CheckpointFormatError,
+} from "./loaders/format-error.js";
+export {
+  LLAMA2C_MAGIC,
+  llama2cConfig,
+  loadLlama2c,
+  parseLlama2cHeader,
+} from "./loaders/llama2c.js";
+export type {
+  Llama2cHeader,
+} from "./loaders/llama2c.js";
+export {
+  ggufConfig,
+  loadGguf,
+  readGgufHeader,
+} from "./loaders/gguf.js";
+export type {
+  GgufHeader,
+} from "./loaders/gguf.js";
+export {
+  ggufNumber,
+  ggufString,
+  ggufTokenId,
+  shortestFloat32,
+} from "./loaders/gguf-metadata.js";
+export type {
+  GgufMetadata,
+  GgufTypedValue,
+} from "./loaders/gguf-metadata.js";
+export {
+  ggufMetadataOf,
+  ggufTensorsOf,
+  writeGguf,
+} from "./loaders/gguf-writer.js";
+export type {
+  GgufVocab,
+  WriteGgufOptions,
+} from "./loaders/gguf-writer.js";
+export {
+  encodeGgufHeader,
+  writeGgufFile,
+} from "./loaders/gguf-encode.js";
+export type {
+  GgufKvValue,
+  GgufTensorToWrite,
+} from "./loaders/gguf-encode.js";
+export {
+  GGML_TYPE,
+  GGUF_ARCHITECTURES,
+  GGUF_DEFAULT_ALIGNMENT,
+  GGUF_MAGIC,
+  GGUF_VALUE,
+  Q8_0_BLOCK,
+  Q8_0_BLOCK_BYTES,
+  ggmlTypeName,
+  ggufArchitectureOf,
+  ggufNameOfHf,
+  hfNameOfGguf,
+  permuteRopeRows,
+} from "./loaders/gguf-format.js";
+export {
+  DEFAULT_MAX_SHARD_BYTES,
+  SYNTH_PRESETS,
+  synthCheckpoint,
+  synthPresetConfig,
+  writeSynthHfDir,
+} from "./loaders/synth.js";
+export type {
+  SynthDType,
+  SynthPresetName,
+  WriteSynthOptions,
+  WrittenSynthDir,
+} from "./loaders/synth.js";
+export {
+  loadHfDirectory,
+} from "./loaders/hf-dir.js";
+export type {
+  HfDirectoryCheckpoint,
+  HfDirectoryLoadOptions,
+} from "./loaders/hf-dir.js";
+export {
+  DEFAULT_SHARD_BYTES,
+  splitIntoShards,
+  writeHfDirectory,
+} from "./loaders/hf-export.js";
+export type {
+  HfExportDType,
+  HfExportOptions,
+  HfExportResult,
+} from "./loaders/hf-export.js";
+export {
+  DEFAULT_HF_ENDPOINT,
+  HUB_SIDE_FILES,
+  HubError,
+  HubIntegrityError,
+  downloadFromHub,
+  hubCacheDir,
+  isHubSpec,
+  parseHubSpec,
+} from "./loaders/hub.js";
+export type {
+  HubDownloadOptions,
+  HubProgressEvent,
+  HubSnapshot,
+  HubSpec,
+} from "./loaders/hub.js";
+export {
+  ModelSpecError,
+  loadCheckpoint,
+  resolveModelSpec,
+} from "./loaders/spec.js";
+export type {
+  ModelSpecKind,
+  ModelSpecOptions,
+  ResolvedModelSpec,
+} from "./loaders/spec.js";
+export {
+  parseGenerationConfig,
+  toGenerationConfig,
+} from "./loaders/hf-generation.js";
+export {
+  interleavedToHalfOrder,
+  permuteInterleavedToHalf,
+} from "./loaders/hf-rope-permute.js";

@@ -70,6 +70,7 @@ const LAYER_PARTS: Array<[gguf: string, hf: keyof ReturnType<typeof hfNames.laye
   ["attn_q.bias", "qBias"],
   ["attn_k.bias", "kBias"],
   ["attn_v.bias", "vBias"],
+  ["attn_output.bias", "oBias"],
   ["ffn_norm.weight", "mlpNorm"],
   ["ffn_gate.weight", "gate"],
   ["ffn_up.weight", "up"],

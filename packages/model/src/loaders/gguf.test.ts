@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { f16BitsToF32, f32ToF16Bits, type Tensor } from "@sieve/core";
+import { f16BitsToF32, f32ToF16Bits, Rng, Tensor } from "@sieve/core";
 import { LlamaModel } from "../arch/llama.js";
 import { hfNames } from "../arch/weights.js";
 import { CheckpointFormatError } from "./format-error.js";
@@ -104,6 +104,30 @@ describe("GGUF writer and loader", () => {
       expect(relativeError(promptLogits(loaded, tokens), promptLogits(source, tokens))).toBeLessThan(1e-5);
     });
   }
+
+  it("round-trips attention biases: q/k biases permuted with their rows, the same model", async () => {
+    const source = synthCheckpoint("test-tiny", "f32", 12);
+    source.config = { ...source.config, qkvBias: true, oBias: true };
+    const c = source.config;
+    const rng = new Rng(3);
+    for (let i = 0; i < c.nLayers; i++) {
+      const n = hfNames.layer(i);
+      source.weights.set(n.qBias, Tensor.randn([c.nHeads * c.headDim], rng, 0.5));
+      source.weights.set(n.kBias, Tensor.randn([c.nKvHeads * c.headDim], rng, 0.5));
+      source.weights.set(n.vBias, Tensor.randn([c.nKvHeads * c.headDim], rng, 0.5));
+      source.weights.set(n.oBias, Tensor.randn([c.dim], rng, 0.5));
+    }
+    const path = join(dir, "biased.gguf");
+    await writeGguf(path, source);
+    const loaded = await loadGguf(path);
+    expect(loaded.config).toEqual({ ...c, rope: { ...c.rope, style: "interleaved" } });
+    const n = hfNames.layer(1);
+    const qBias = source.weights.get(n.qBias)!.contiguousData() as Float32Array;
+    expect([...loaded.weights.get(n.qBias)!.toFloat32()]).toEqual([...permuteRopeRows(qBias, 1, c.nHeads, c.headDim, c.headDim, "half", "interleaved")]);
+    expect(bits(loaded.weights.get(n.oBias)!).equals(bits(source.weights.get(n.oBias)!))).toBe(true);
+    const tokens = [1, 5, 250, 31];
+    expect(relativeError(promptLogits(loaded, tokens), promptLogits(source, tokens))).toBeLessThan(1e-5);
+  });
 
   it("writes no output.weight for tied models and loads them as tied", async () => {
     const source = synthCheckpoint("test-tiny", "f32", 1);

@@ -15,7 +15,7 @@ import { expectedTensors, hfNames } from "../arch/weights.js";
 import { tokenizerFromGgufMetadata } from "../tokenizer/gguf-vocab.js";
 import { CheckpointFormatError } from "./format-error.js";
 import { bytesOf, readExactly } from "./file-read.js";
-import { GGML_TYPE, GGUF_ARCHITECTURES, ggmlTypeName, hfNameOfGguf, Q8_0_BLOCK, Q8_0_BLOCK_BYTES } from "./gguf-format.js";
+import { GGML_TYPE, GGUF_ARCHITECTURES, GGUF_MAGIC, ggmlTypeName, hfNameOfGguf, Q8_0_BLOCK, Q8_0_BLOCK_BYTES } from "./gguf-format.js";
 import { ggufNumber, ggufString, ggufTokenId, type GgufMetadata } from "./gguf-metadata.js";
 import type { GenerationDefaults, LoadedCheckpoint, LoadOptions } from "./types.js";
 
@@ -69,6 +69,7 @@ export function ggufConfig(meta: GgufMetadata, embedRows: number | undefined, fi
       rope: { theta: optional("rope.freq_base") ?? 10000, style: known.ropeStyle, rotaryDim: optional("rope.dimension_count") ?? headDim, ...(scaling ? { scaling } : {}) },
       tiedEmbeddings: false, // the loader decides from the tensors (output.weight absent or identical)
       qkvBias: arch === "qwen2", // llama files may carry biases too; the loader checks
+      oBias: false,
       hiddenAct: "silu",
       bosTokenId: bos,
       eosTokenIds: [...new Set(eosIds)],
@@ -191,7 +192,7 @@ async function checkPreamble(handle: FileHandle, file: string): Promise<void> {
   const head = new Uint8Array(8);
   const { bytesRead } = await handle.read(head, 0, 8, 0);
   const magic = Buffer.from(head.subarray(0, 4)).toString("latin1");
-  if (bytesRead < 4 || magic !== "GGUF") {
+  if (bytesRead < 4 || magic !== GGUF_MAGIC) {
     const found = [...head.subarray(0, Math.min(4, bytesRead))].map((b) => b.toString(16).padStart(2, "0")).join(" ");
     throw new CheckpointFormatError(file, "magic", 0, `expected "GGUF" (47 47 55 46), found ${found || "an empty file"}`, "Is this a GGUF file?");
   }
@@ -253,8 +254,9 @@ export async function loadGguf(path: string, options: LoadOptions = {}): Promise
     if (name !== undefined) metadata["general.name"] = name;
     if (plans.some((p) => p.info.dtype === GGML_TYPE.Q8_0)) metadata["gguf.dequantized"] = "Q8_0->f16";
 
-    // llama.cpp's llama graph takes optional q/k/v biases; the file decides.
+    // llama.cpp's llama graph takes optional q/k/v and output biases; the file decides.
     if (byHf.has(hfNames.layer(0).qBias)) config.qkvBias = true;
+    if (byHf.has(hfNames.layer(0).oBias)) config.oBias = true;
     config.tiedEmbeddings = !byHf.has(hfNames.lmHead);
     // Every tensor the architecture needs, with its shape, and nothing else, before reading data.
     const expected = expectedTensors(config);

@@ -172,6 +172,7 @@ export function llama2cConfig(h: Llama2cHeader, file?: string): ModelConfig {
       rope: { theta: 10000, style: "interleaved", rotaryDim: headDim },
       tiedEmbeddings: h.sharedClassifier,
       qkvBias: false,
+      oBias: false,
       hiddenAct: "silu",
       bosTokenId: 1,
       eosTokenIds: [2],

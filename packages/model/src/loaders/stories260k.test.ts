@@ -216,6 +216,7 @@ describe.skipIf(!haveAssets)(`stories260K: llama2.c .bin and GGUF${skipNote}`, (
       rope: { theta: 10000, style: "interleaved", rotaryDim: 8 },
       tiedEmbeddings: true,
       qkvBias: false,
+      oBias: false,
       hiddenAct: "silu",
       bosTokenId: 1,
       eosTokenIds: [2],

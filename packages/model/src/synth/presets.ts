@@ -53,6 +53,7 @@ export function synthPresetConfig(name: string): ModelConfig {
       rope: { theta: s.theta ?? 10000, style: "half", rotaryDim: headDim },
       tiedEmbeddings: s.tied,
       qkvBias: false,
+      oBias: false,
       hiddenAct: "silu",
       bosTokenId: s.bos ?? 1,
       eosTokenIds: [s.eos ?? 2],

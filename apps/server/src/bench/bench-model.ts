@@ -1,0 +1,63 @@
+import { getBackend, getBackendStatus, loadNativeBackend, NativeBackend, type KernelBackend, type LinearLayer } from "@sieve/core";
+import { LlamaModel, type LoadedCheckpoint } from "@sieve/model";
+import { SwitchableBackend } from "./switchable-backend.js";
+
+/** A model built for benchmarking: its kernels come through a switchable getter (see decode-profile). */
+export interface BenchModel {
+  model: LlamaModel;
+  backend: SwitchableBackend;
+}
+
+export function buildBenchModel(checkpoint: LoadedCheckpoint): BenchModel {
+  const backend = new SwitchableBackend(getBackend());
+  return { model: new LlamaModel(checkpoint.config, checkpoint.weights, { backend: backend.get }), backend };
+}
+
+/**
+ * Sets the kernel thread count where the backend has one (the native CPU backend); returns the
+ * count in use (1 for the single-threaded reference kernels).
+ */
+export function applyThreads(backend: KernelBackend, threads: number | undefined): number {
+  if (backend instanceof NativeBackend) return threads === undefined ? backend.describe().threads : backend.setThreads(threads);
+  return 1;
+}
+
+/** The native backend to measure the machine's ceilings with, even when the reference kernels run. */
+export function nativeForCeilings(backend: KernelBackend): NativeBackend | undefined {
+  if (backend instanceof NativeBackend) return backend;
+  const loaded = loadNativeBackend();
+  return loaded.ok ? loaded.backend : undefined;
+}
+
+/** Which backend runs and why (observability: a fallback is never silent). */
+export function backendReport(backend: KernelBackend): { name: string; requested: string; isa: string; threads: number; fallback_reason?: string } {
+  const d = backend.describe();
+  const status = getBackendStatus();
+  const report: ReturnType<typeof backendReport> = { name: d.name, requested: status.requested, isa: d.isa, threads: d.threads };
+  if (status.fallbackReason) report.fallback_reason = status.fallbackReason;
+  return report;
+}
+
+/** How many linear slots run each kernel, e.g. { "native:avx2-stream/avx2-packed-6x16": 84 }. */
+export function linearKernels(model: LlamaModel): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const slot of model.tree.list<LinearLayer>("linear")) {
+    const kernel = slot.get().describe().kernel;
+    counts[kernel] = (counts[kernel] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** The storage dtypes of a checkpoint's tensors, most bytes first, e.g. "f16" or "f16+f32". */
+export function checkpointDtype(checkpoint: LoadedCheckpoint): string {
+  const bytes = new Map<string, number>();
+  for (const t of checkpoint.weights.values()) bytes.set(t.dtype, (bytes.get(t.dtype) ?? 0) + t.byteLength);
+  return [...bytes].sort((a, b) => b[1] - a[1]).map(([d]) => d).join("+");
+}
+
+/** Parameters stored in the checkpoint (a tied LM head counts once). */
+export function parameterCount(checkpoint: LoadedCheckpoint): number {
+  let n = 0;
+  for (const t of checkpoint.weights.values()) n += t.numel;
+  return n;
+}

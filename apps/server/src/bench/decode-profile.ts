@@ -1,0 +1,62 @@
+import type { LlamaModel } from "@sieve/model";
+import { GreedySequence } from "./greedy-sequence.js";
+import { OpTimes, timingBackend, type OpCategory } from "./op-profile.js";
+import type { DecodeBytes } from "./roofline.js";
+import type { SwitchableBackend } from "./switchable-backend.js";
+import { nowSeconds } from "./timer.js";
+
+export interface DecodeProfile {
+  steps: number;
+  /** Wall time per decode step (profiled, so slightly slower than the headline run). */
+  msPerToken: number;
+  /** Per category: ms per token and share of the wall time. "js" is wall time outside any kernel call. */
+  breakdown: Array<{ part: OpCategory | "js"; msPerToken: number; percent: number }>;
+  /** Per linear projection (q_proj, ..., down_proj, summed over layers): ms per token. */
+  projections: Record<string, number>;
+  /** Per op: calls per token and microseconds per call. */
+  ops: Record<string, { callsPerToken: number; usPerCall: number }>;
+  /** Bytes the linears + LM head read per token divided by the time spent in them: what the GEMV kernels achieve. */
+  linearBandwidthGBs: number;
+}
+
+/**
+ * Decodes `steps` tokens greedily after the prompt with every kernel call timed, and splits the
+ * step time into linears, LM head, attention, norms, elementwise ops, embedding, sampling (argmax)
+ * and the JavaScript in between (model code, batch bookkeeping, call overhead).
+ */
+export function profileDecode(model: LlamaModel, backend: SwitchableBackend, promptIds: readonly number[], steps: number, bytes: DecodeBytes): DecodeProfile {
+  const plain = backend.current;
+  const times = new OpTimes();
+  const runner = new GreedySequence(model, promptIds.length + steps + 1);
+  let wall = 0;
+  try {
+    let token = runner.argmax(runner.seq.prefill(promptIds));
+    backend.current = timingBackend(plain, model, times);
+    const start = nowSeconds();
+    for (let i = 0; i < steps; i++) token = runner.argmax(runner.seq.decode(token));
+    wall = nowSeconds() - start;
+  } finally {
+    backend.current = plain;
+    runner.release();
+  }
+  const perToken = (s: number): number => (s / steps) * 1000;
+  const breakdown: DecodeProfile["breakdown"] = [];
+  for (const [part, seconds] of [...times.byCategory].sort((a, b) => b[1] - a[1])) {
+    breakdown.push({ part, msPerToken: perToken(seconds), percent: (100 * seconds) / wall });
+  }
+  const js = Math.max(0, wall - times.totalSeconds);
+  breakdown.push({ part: "js", msPerToken: perToken(js), percent: (100 * js) / wall });
+  const projections: Record<string, number> = {};
+  for (const [name, seconds] of times.byProjection) projections[name] = perToken(seconds);
+  const ops: DecodeProfile["ops"] = {};
+  for (const [name, { seconds, calls }] of times.byOp) ops[name] = { callsPerToken: calls / steps, usPerCall: (seconds / calls) * 1e6 };
+  const linearSeconds = (times.byCategory.get("linear") ?? 0) + (times.byCategory.get("lm_head") ?? 0);
+  return {
+    steps,
+    msPerToken: perToken(wall),
+    breakdown,
+    projections,
+    ops,
+    linearBandwidthGBs: linearSeconds > 0 ? ((bytes.linears + bytes.lmHead) * steps) / linearSeconds / 1e9 : 0,
+  };
+}
