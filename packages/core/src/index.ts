@@ -33,7 +33,7 @@ export { CudaBackend, CUDA_OPS } from "./backend/cuda.js";
 export { createBackend, getBackend, setBackend, getBackendStatus } from "./backend/select.js";
 export type { BackendStatus } from "./backend/select.js";
 export { DenseLinear } from "./contracts/linear.js";
-export type { LinearLayer, LinearDescription } from "./contracts/linear.js";
+export type { LinearLayer, LinearDescription, LinearFactory } from "./contracts/linear.js";
 export { ActivationTaps } from "./contracts/taps.js";
 export type { ActivationListener } from "./contracts/taps.js";
 export { ModuleTree } from "./contracts/module-tree.js";

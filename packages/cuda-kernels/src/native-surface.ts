@@ -5,6 +5,9 @@
  * RangeError naming the argument instead of reading out of bounds.
  */
 
+import type { SparseWeightOps } from "./surface/sparse-weight.js";
+import type { ActivationSparseOps } from "./surface/activation-sparse.js";
+
 export type WeightArray = Float32Array | Uint16Array;
 
 export interface CudaStatus {
@@ -40,7 +43,7 @@ export interface NativeCudaOps {
   ): void;
 }
 
-export interface NativeAddon {
+export interface NativeAddon extends SparseWeightOps, ActivationSparseOps {
   info(): NativeInfo;
   /** Sets the CPU thread count (>= 1); returns the count now in use. */
   setThreads(n: number): number;

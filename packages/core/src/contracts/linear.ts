@@ -66,3 +66,19 @@ export class DenseLinear implements LinearLayer {
     };
   }
 }
+
+/**
+ * Builds the linear layer stored under `name` ("model.layers.0.self_attn.q_proj") when its
+ * weights are in a format a technique package owns (e.g. 2:4-compressed values + indices), or
+ * returns undefined to let the model build a DenseLinear from `${name}.weight`. Lets a
+ * composition root load pruned checkpoints without the model knowing any sparse format.
+ */
+export type LinearFactory = (request: {
+  name: string;
+  outFeatures: number;
+  inFeatures: number;
+  /** Every tensor of the checkpoint, by name. */
+  weights: ReadonlyMap<string, import("../tensor/tensor.js").Tensor>;
+  bias: Float32Array | null;
+  backend: () => KernelBackend;
+}) => LinearLayer | undefined;

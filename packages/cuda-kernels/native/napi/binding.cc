@@ -8,6 +8,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sieve::napi::RegisterLinearOps(env, exports);
   sieve::napi::RegisterOtherOps(env, exports);
   sieve::napi::RegisterCudaOps(env, exports);
+  sieve::napi::RegisterSparseWeightOps(env, exports);
+  sieve::napi::RegisterActivationSparseOps(env, exports);
   return exports;
 }
 

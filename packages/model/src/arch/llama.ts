@@ -6,6 +6,7 @@ import {
   getBackend,
   ropeInvFreq,
   type KernelBackend,
+  type LinearFactory,
   type LinearLayer,
   type Tensor,
   type WeightDType,
@@ -29,6 +30,11 @@ export interface LlamaBlock {
 export interface LlamaModelOptions {
   /** Kernel backend getter; defaults to the process-wide backend (SIEVE_BACKEND). */
   backend?: () => KernelBackend;
+  /**
+   * Builds linears whose weights are stored in a technique's format (pruned, packed); tried
+   * first for every projection, falling back to a dense layer from `${name}.weight`.
+   */
+  linearFactory?: LinearFactory;
 }
 
 /**
@@ -55,9 +61,12 @@ export class LlamaModel {
     const invFreq = ropeInvFreq({ headDim: c.headDim, rotaryDim: c.rope.rotaryDim, theta: c.rope.theta, scaling: c.rope.scaling });
     const qDim = c.nHeads * c.headDim;
     const kvDim = c.nKvHeads * c.headDim;
-    const linear = (name: string, rows: number, cols: number, biasName?: string): DenseLinear => {
-      const w = matrixWeight(weights, name, rows, cols);
+    const linear = (weightName: string, rows: number, cols: number, biasName?: string): LinearLayer => {
       const bias = biasName ? vectorWeight(weights, biasName, rows) : null;
+      const name = weightName.replace(/\.weight$/, "");
+      const custom = options.linearFactory?.({ name, outFeatures: rows, inFeatures: cols, weights, bias, backend: this.backendOf });
+      if (custom) return custom;
+      const w = matrixWeight(weights, weightName, rows, cols);
       return new DenseLinear(w.data, w.dtype, rows, cols, bias, this.backendOf);
     };
 

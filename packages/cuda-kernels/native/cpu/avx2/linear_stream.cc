@@ -19,6 +19,7 @@ namespace {
 // At least this many weights per thread chunk: below it, waking a worker costs more than it saves.
 constexpr int64_t kGrainWeights = 16384;
 
+int64_t g_pf = 0;  // EXPERIMENT
 // ---- batch 1 ----------------------------------------------------------------------------------
 
 // TR rows of W against x: one pass, two accumulators per row (one per 8-weight half of a step).
@@ -29,8 +30,10 @@ inline void gemv_tile(float* out, const float* x, const void* w, int64_t k, int6
   __m256 a[TR], b[TR];
   for (int r = 0; r < TR; ++r) a[r] = b[r] = _mm256_setzero_ps();
   int64_t p = 0;
+  const int64_t pf = g_pf;
   for (; p + 16 <= k; p += 16) {
     const __m256 x0 = _mm256_loadu_ps(x + p), x1 = _mm256_loadu_ps(x + p + 8);
+    if (pf) for (int r = 0; r < TR; ++r) _mm_prefetch(static_cast<const char*>(w) + ((j0 + r) * k + p) * bytes_per_weight<D>() + pf, _MM_HINT_T0);
     for (int r = 0; r < TR; ++r) {
       a[r] = _mm256_fmadd_ps(x0, load8<D>(w, (j0 + r) * k + p), a[r]);
       b[r] = _mm256_fmadd_ps(x1, load8<D>(w, (j0 + r) * k + p + 8), b[r]);
@@ -55,16 +58,26 @@ constexpr int gemv_tile_rows() {
   return D == WDType::F32 ? 4 : 8;
 }
 
+}  // namespace
+}  // namespace sieve::cpu::avx2::detail
+#include <cstdlib>
+namespace sieve::cpu::avx2::detail {
+namespace {
+inline int64_t knob(const char* name, int64_t dflt) { const char* v = std::getenv(name); return v ? std::atol(v) : dflt; }  // EXPERIMENT
 template <WDType D>
 void gemv_rows(float* out, const float* x, const void* w, int64_t k, const float* bias, int64_t j0, int64_t j1) {
-  constexpr int TR = gemv_tile_rows<D>();
   int64_t j = j0;
-  for (; j + TR <= j1; j += TR) gemv_tile<D, TR>(out, x, w, k, j, bias);
+  const int64_t tr = knob("GEMV_TR", gemv_tile_rows<D>());
+  if (tr == 8) for (; j + 8 <= j1; j += 8) gemv_tile<D, 8>(out, x, w, k, j, bias);
+  if (tr == 6) for (; j + 6 <= j1; j += 6) gemv_tile<D, 6>(out, x, w, k, j, bias);
+  if (tr == 2) for (; j + 2 <= j1; j += 2) gemv_tile<D, 2>(out, x, w, k, j, bias);
+  for (; j + 4 <= j1; j += 4) gemv_tile<D, 4>(out, x, w, k, j, bias);
   for (; j < j1; ++j) gemv_tile<D, 1>(out, x, w, k, j, bias);
 }
 
 template <WDType D>
 void gemv_typed(float* out, const float* x, const void* w, int64_t n, int64_t k, const float* bias) {
+  g_pf = knob("GEMV_PF", 0);
   auto body = [=](int64_t b, int64_t e) { gemv_rows<D>(out, x, w, k, bias, b, e); };
   sieve::detail::parallel_for_each(n, imax(1, kGrainWeights / k), body);
 }
