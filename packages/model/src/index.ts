@@ -279,3 +279,26 @@ export {
   interleavedToHalfOrder,
   permuteInterleavedToHalf,
 } from "./loaders/hf-rope-permute.js";
+export {
+  InputStatsAccumulator,
+  blockLinearPaths,
+  calibrationFromModel,
+  calibrationFromText,
+  calibrationFromTextFile,
+  calibrationTokenCount,
+  collectBlockInputs,
+  linearInputGroups,
+  runBlockwise,
+  validateCalibrationSamples,
+} from "./calibration/index.js";
+export type {
+  BlockInputCollector,
+  BlockwiseOptions,
+  BlockwiseProgress,
+  BlockwiseResult,
+  CalibrationSamples,
+  GeneratedCalibrationOptions,
+  InputStatsOptions,
+  LinearInputStats,
+  TextCalibrationOptions,
+} from "./calibration/index.js";

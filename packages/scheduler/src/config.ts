@@ -21,7 +21,10 @@ export interface SchedulerConfig {
    * waiting request starts only when its whole prompt fits in one step's remaining budget.
    */
   chunkedPrefill?: boolean;
-  /** Most prefill tokens one sequence gets in one step, so several prefills can share a step (default: maxBatchedTokens). */
+  /**
+   * Most prefill tokens one sequence gets in one step, so several prefills can share a step
+   * (default: maxBatchedTokens). Applies to chunked prefills and to recomputes after preemption.
+   */
   maxPrefillChunk?: number;
   /** Reuse the KV blocks of identical full-block prefixes across requests (default true). */
   enablePrefixCaching?: boolean;

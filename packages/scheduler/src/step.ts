@@ -28,12 +28,12 @@ export interface ScheduledSequence {
   phase: "prefill" | "decode";
 }
 
-/** A sequence that ended inside the scheduler (deadline passed) while scheduling. */
+/** The final record of a sequence that ended (finished, timed out, aborted). */
 export interface FinishedSequence {
   seqId: string;
   reason: SequenceFinishReason;
-  /** Tokens generated (excluding the prompt). */
-  outputTokens: number;
+  /** Tokens generated (the prompt excluded; a final stop token the runtime reported included). */
+  outputTokenIds: number[];
   /** Prompt tokens served from the prefix cache at admission (first admission only). */
   cachedPromptTokens: number;
   /** Milliseconds spent waiting to be scheduled, preemptions included. */

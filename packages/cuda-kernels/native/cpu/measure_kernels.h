@@ -6,7 +6,7 @@
 
 namespace sieve::cpu::detail {
 
-// Sums `count` floats (count a multiple of 64, data 64-byte aligned): one streaming read.
+// Sums `count` floats (count a multiple of 64, data 64-byte aligned) as one streaming read.
 float read_sum_portable(const float* data, int64_t count);
 float read_sum_avx2(const float* data, int64_t count);
 

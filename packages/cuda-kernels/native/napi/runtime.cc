@@ -80,9 +80,9 @@ Napi::Value MeasureReadBandwidth(const Napi::CallbackInfo& info) {
   const int64_t bytes = size_arg(info, 0, fn, "bytes");
   const int threads = thread_count_arg(info, 1, fn);
   const int64_t repeats = size_arg(info, 2, fn, "repeats");
-  // At least one 256-byte step per thread; at most 64 GiB (a typo, not a measurement).
-  if (bytes < 256 * threads || bytes > (int64_t{64} << 30)) {
-    throw Napi::RangeError::New(info.Env(), where(fn, 0) + " (bytes) must be between 256 x threads and 64 GiB");
+  // At least one kilobyte per thread (one step of the read loop); at most 64 GiB (a typo, not a measurement).
+  if (bytes < 1024 * threads || bytes > (int64_t{64} << 30)) {
+    throw Napi::RangeError::New(info.Env(), where(fn, 0) + " (bytes) must be between 1 KB x threads and 64 GiB");
   }
   if (repeats < 1 || repeats > 1000) {
     throw Napi::RangeError::New(info.Env(), where(fn, 2) + " (repeats) must be between 1 and 1000");

@@ -139,17 +139,7 @@ export class LlamaModel {
     const y = this.scratch.floats("y", rows * c.dim);
 
     backend.embedding(x, this.embed.data, this.embed.dtype as WeightDType, batch.tokens, c.dim);
-    for (let i = 0; i < this.layers.length; i++) {
-      const block = this.layers[i]!;
-      ctx.layer = i;
-      if (this.taps.active(`layers.${i}.input`)) this.taps.emit(`layers.${i}.input`, x, rows, c.dim);
-      backend.rmsNorm(h, x, block.attnNorm, rows, c.dim, c.normEps);
-      block.attn.forward(y, h, ctx);
-      backend.add(x, x, y);
-      backend.rmsNorm(h, x, block.mlpNorm, rows, c.dim, c.normEps);
-      block.mlp.forward(y, h, ctx);
-      backend.add(x, x, y);
-    }
+    for (let i = 0; i < this.layers.length; i++) this.runBlock(i, x, h, y, ctx);
 
     // Only the rows whose logits are wanted go through the final norm and the LM head.
     const r = batch.logitRows.length;
@@ -164,6 +154,43 @@ export class LlamaModel {
     if (this.taps.active("lm_head")) this.taps.emit("lm_head", picked, r, c.dim);
     this.lmHead.forward(logits, picked, r);
     return logits;
+  }
+
+  /**
+   * Runs block `layer` alone, in place on the hidden states x [batch.tokens.length, dim], writing
+   * the batch's K/V into that layer's pages. Layer-by-layer calibration uses it to feed block k
+   * the outputs of the (already pruned) blocks before it; `forward` runs the same code per block.
+   */
+  forwardBlock(layer: number, x: Float32Array, batch: ForwardBatch, kv: PagedKvCache): void {
+    const c = this.config;
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.layers.length) {
+      throw new RangeError(`forwardBlock: layer ${layer} is not in [0, ${this.layers.length})`);
+    }
+    validateBatch(batch, kv.pageSize, kv.numPages);
+    if (kv.numLayers !== c.nLayers || kv.nKvHeads !== c.nKvHeads || kv.headDim !== c.headDim) {
+      throw new RangeError("forwardBlock: the KV cache was not created for this model");
+    }
+    const rows = batch.tokens.length;
+    if (x.length < rows * c.dim) throw new RangeError(`forwardBlock: x holds ${x.length} floats, expected ${rows}x${c.dim}`);
+    const ctx: StepContext = { layer, batch, kv, backend: this.backendOf(), scratch: this.scratch, taps: this.taps, rows };
+    const h = this.scratch.floats("h", rows * c.dim);
+    const y = this.scratch.floats("y", rows * c.dim);
+    this.runBlock(layer, x.subarray(0, rows * c.dim), h, y, ctx);
+  }
+
+  /** x += attn(norm(x)); x += mlp(norm(x)) for block i, with h and y as scratch. */
+  private runBlock(i: number, x: Float32Array, h: Float32Array, y: Float32Array, ctx: StepContext): void {
+    const c = this.config;
+    const { backend, rows } = ctx;
+    const block = this.layers[i]!;
+    ctx.layer = i;
+    if (this.taps.active(`layers.${i}.input`)) this.taps.emit(`layers.${i}.input`, x, rows, c.dim);
+    backend.rmsNorm(h, x, block.attnNorm, rows, c.dim, c.normEps);
+    block.attn.forward(y, h, ctx);
+    backend.add(x, x, y);
+    backend.rmsNorm(h, x, block.mlpNorm, rows, c.dim, c.normEps);
+    block.mlp.forward(y, h, ctx);
+    backend.add(x, x, y);
   }
 
   /** Bytes of all weights held in memory. */

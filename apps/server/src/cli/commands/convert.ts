@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { Tensor } from "@sieve/core";
+import type { Tensor } from "@sieve/core";
 import { writeGguf, writeHfDirectory, type LoadedCheckpoint } from "@sieve/model";
 import { printResult, type CommandContext, type ModelFlags } from "../context.js";
 import { loadModel } from "../load-model.js";
@@ -25,19 +25,21 @@ export function registerConvert(program: Command, ctx: CommandContext): void {
 async function runConvert(ctx: CommandContext, flags: ConvertFlags): Promise<void> {
   const json = !!flags.json;
   const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
+  // A tokenizer named with --tokenizer travels into the output like the checkpoint's own.
+  const checkpoint: LoadedCheckpoint = { ...loaded.checkpoint, tokenizer: loaded.tokenizer };
   const start = performance.now();
   let files: string[];
   let warnings: string[] = [];
   if (flags.to === "hf") {
     const progress = createProgress(ctx.io, json, "writing");
-    const written = await writeHfDirectory(flags.out, loaded.checkpoint, { dtype: flags.dtype, onProgress: (e) => progress.update(e.done, e.total) });
+    const written = await writeHfDirectory(flags.out, checkpoint, { dtype: flags.dtype, onProgress: (e) => progress.update(e.done, e.total) });
     progress.stop();
     files = written.files;
     warnings = written.warnings;
   } else {
-    await writeGguf(flags.out, withMatrixDtype(loaded.checkpoint, flags.dtype));
+    await writeGguf(flags.out, withMatrixDtype(checkpoint, flags.dtype));
     files = [flags.out];
-    if (!loaded.checkpoint.tokenizer) warnings.push("the checkpoint has no tokenizer, so the GGUF has no vocabulary (llama.cpp needs one to load it)");
+    if (!checkpoint.tokenizer) warnings.push("the checkpoint has no tokenizer, so the GGUF has no vocabulary (llama.cpp needs one to load it)");
   }
   for (const w of warnings) ctx.log.warn(w);
   const result = { from: flags.model, to: flags.to, out: flags.out, dtype: flags.dtype ?? null, files, warnings, seconds: Math.round(performance.now() - start) / 1000 };

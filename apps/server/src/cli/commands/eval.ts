@@ -32,9 +32,11 @@ export function registerEval(program: Command, ctx: CommandContext): void {
 
 async function runEval(ctx: CommandContext, flags: EvalFlags): Promise<void> {
   const json = !!flags.json;
+  // The text first: a wrong path fails before a long model load.
+  const texts = await readDocuments(flags.data, flags.separator);
   const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
   const tokenizer = requireTokenizer(loaded, ctx.log);
-  const documents = tokenizeDocuments(tokenizer, await readDocuments(flags.data, flags.separator));
+  const documents = tokenizeDocuments(tokenizer, texts);
   if (documents.length === 0) throw new CliUsageError(`--data ${flags.data}: no documents (the file is empty or holds only separators)`, "--data");
   const c = loaded.checkpoint.config;
   if (flags.ctx !== undefined && flags.ctx > c.maxSeqLen) {

@@ -5,21 +5,35 @@
 
 namespace sieve::cpu::detail {
 
-// Eight independent accumulators so the adds never limit the loads; 256 bytes per iteration.
+// The fastest read pattern found on the target machines, so the ceiling is not understated: the
+// slice is read as 4 interleaved sequential streams (64 bytes from each per step, one accumulator
+// pair each) with a software prefetch 1 KB ahead in every stream. A single sequential stream per
+// thread measured about 20% lower on 2-core Xeon VMs, i.e. it hides memory latency worse than the
+// multi-row GEMV kernels do. count must be a multiple of 4 * 16 floats.
 float read_sum_avx2(const float* data, int64_t count) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-  for (int64_t i = 0; i < count; i += 64) {
-    s0 = _mm256_add_ps(s0, _mm256_load_ps(data + i));
-    s1 = _mm256_add_ps(s1, _mm256_load_ps(data + i + 8));
-    s2 = _mm256_add_ps(s2, _mm256_load_ps(data + i + 16));
-    s3 = _mm256_add_ps(s3, _mm256_load_ps(data + i + 24));
-    s4 = _mm256_add_ps(s4, _mm256_load_ps(data + i + 32));
-    s5 = _mm256_add_ps(s5, _mm256_load_ps(data + i + 40));
-    s6 = _mm256_add_ps(s6, _mm256_load_ps(data + i + 48));
-    s7 = _mm256_add_ps(s7, _mm256_load_ps(data + i + 56));
+  const int64_t per = count / 4;
+  const float* s0 = data;
+  const float* s1 = s0 + per;
+  const float* s2 = s1 + per;
+  const float* s3 = s2 + per;
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  constexpr int64_t kAhead = 1024 / 4;  // floats
+  for (int64_t i = 0; i < per; i += 16) {
+    _mm_prefetch(reinterpret_cast<const char*>(s0 + i + kAhead), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(s1 + i + kAhead), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(s2 + i + kAhead), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(s3 + i + kAhead), _MM_HINT_T0);
+    a0 = _mm256_add_ps(a0, _mm256_load_ps(s0 + i));
+    b0 = _mm256_add_ps(b0, _mm256_load_ps(s0 + i + 8));
+    a1 = _mm256_add_ps(a1, _mm256_load_ps(s1 + i));
+    b1 = _mm256_add_ps(b1, _mm256_load_ps(s1 + i + 8));
+    a2 = _mm256_add_ps(a2, _mm256_load_ps(s2 + i));
+    b2 = _mm256_add_ps(b2, _mm256_load_ps(s2 + i + 8));
+    a3 = _mm256_add_ps(a3, _mm256_load_ps(s3 + i));
+    b3 = _mm256_add_ps(b3, _mm256_load_ps(s3 + i + 8));
   }
-  const __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)),
-                                 _mm256_add_ps(_mm256_add_ps(s4, s5), _mm256_add_ps(s6, s7)));
+  const __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, b0), _mm256_add_ps(a1, b1)),
+                                 _mm256_add_ps(_mm256_add_ps(a2, b2), _mm256_add_ps(a3, b3)));
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, s);
   return lanes[0] + lanes[1] + lanes[2] + lanes[3] + lanes[4] + lanes[5] + lanes[6] + lanes[7];

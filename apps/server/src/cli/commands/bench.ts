@@ -1,0 +1,64 @@
+import type { Command } from "commander";
+import { runBench, type BenchReport } from "../../bench/index.js";
+import { printResult, type CommandContext, type ModelFlags } from "../context.js";
+import { loadModel } from "../load-model.js";
+import { nonNegativeInteger, positiveInteger } from "../option-parsers.js";
+import { createProgress } from "../progress.js";
+import { withModelOptions } from "./model-options.js";
+
+interface BenchFlags extends ModelFlags {
+  promptTokens: number;
+  genTokens: number;
+  prefillTokens: number;
+  threads?: number;
+  repeats: number;
+  profile?: boolean;
+}
+
+export function registerBench(program: Command, ctx: CommandContext): void {
+  withModelOptions(program.command("bench").description("batch-1 decode and prefill speed, against the measured memory-bandwidth roofline"))
+    .option("--prompt-tokens <n>", "prompt before the timed decode", positiveInteger, 16)
+    .option("--gen-tokens <n>", "greedy decode steps timed", positiveInteger, 128)
+    .option("--prefill-tokens <n>", "tokens of the timed prefill (0 skips it)", nonNegativeInteger, 512)
+    .option("--threads <n>", "kernel threads (default: the backend's)", positiveInteger)
+    .option("--repeats <n>", "timed runs of each measurement; the fastest is reported", positiveInteger, 1)
+    .option("--profile", "also profile one decode pass: time in linears, LM head, attention, norms, elementwise, JS")
+    .action((flags: BenchFlags) => runBenchCommand(ctx, flags));
+}
+
+async function runBenchCommand(ctx: CommandContext, flags: BenchFlags): Promise<void> {
+  const json = !!flags.json;
+  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
+  const report = runBench(loaded.checkpoint, {
+    promptTokens: flags.promptTokens,
+    genTokens: flags.genTokens,
+    prefillTokens: flags.prefillTokens,
+    threads: flags.threads,
+    repeats: flags.repeats,
+    profile: flags.profile,
+    loadSeconds: loaded.loadSeconds,
+    onPhase: (phase) => {
+      if (!json) ctx.io.stderr.write(`bench: ${phase}...\n`);
+    },
+  });
+  printResult(ctx, flags.json, report, () => formatBench(report));
+}
+
+export function formatBench(r: BenchReport): string {
+  const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
+  const lines = [
+    `model       ${r.model} (${r.format}, ${r.dtype}, ${r.parameters.toLocaleString("en-US")} parameters), loaded in ${r.load_ms} ms`,
+    `backend     ${r.backend.name} (${r.backend.isa}), ${r.threads} threads${r.backend.fallback_reason ? `, FALLBACK: ${r.backend.fallback_reason.split("\n")[0]}` : ""}`,
+    `kernels     linears: ${Object.entries(r.kernels.linears).map(([k, n]) => `${k} x${n}`).join(", ")}; lm_head: ${r.kernels.lm_head}`,
+    `decode      ${r.decode_tok_s} tok/s (${r.decode_ms_per_token} ms/token; ${r.gen_tokens} tokens after a ${r.prompt_tokens}-token prompt, best of ${r.repeats})`,
+    `roofline    ${r.roofline_decode_tok_s ?? "n/a"} tok/s = ${r.read_bandwidth_gbs ?? "n/a"} GB/s / ${mb(r.bytes_per_token)} per token -> ${r.decode_pct_of_roofline ?? "n/a"}% of roofline`,
+    `prefill     ${r.prefill_tok_s ?? "skipped"} tok/s (${r.prefill_tokens} tokens, chunk ${r.prefill_chunk ?? "-"}; ${r.prefill_gflops ?? "-"} GFLOP/s = ${r.prefill_pct_of_fma_peak ?? "n/a"}% of the ${r.fma_peak_gflops ?? "n/a"} GFLOP/s FMA peak)`,
+    `memory      weights ${mb(r.weight_bytes)}, peak RSS ${mb(r.peak_rss_bytes)}`,
+    `machine     load average ${r.load_average.join(" ")}, ${r.date}`,
+  ];
+  if (r.profile) {
+    lines.push(`profile     ${r.profile.msPerToken.toFixed(2)} ms/token profiled; linears + LM head stream at ${r.profile.linearBandwidthGBs.toFixed(1)} GB/s`);
+    for (const b of r.profile.breakdown) lines.push(`  ${b.part.padEnd(12)} ${b.msPerToken.toFixed(3).padStart(8)} ms/token  ${b.percent.toFixed(1).padStart(5)}%`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,27 @@
+/** The model an engine runs: loaded from a spec string, on a chosen kernel backend. */
+import { createBackend, type BackendName } from "@sieve/core";
+import { LlamaModel, loadCheckpoint, type GenerationDefaults, type Tokenizer } from "@sieve/model";
+import type { EngineLoadProgress } from "./types.js";
+
+export interface EngineModel {
+  model: LlamaModel;
+  /** Undefined for checkpoints without one (then requests must give promptIds). */
+  tokenizer: Tokenizer | undefined;
+  generation: GenerationDefaults;
+  source: string;
+  format: string;
+}
+
+export interface LoadEngineModelOptions {
+  tokenizer?: string;
+  backend?: BackendName;
+  onProgress?: (progress: EngineLoadProgress) => void;
+}
+
+/** Loads any spec loadCheckpoint takes and builds the model on the requested backend. */
+export async function loadEngineModel(spec: string, options: LoadEngineModelOptions = {}): Promise<EngineModel> {
+  const checkpoint = await loadCheckpoint(spec, { tokenizer: options.tokenizer, onProgress: options.onProgress });
+  const backend = options.backend ? createBackend(options.backend).backend : undefined;
+  const model = new LlamaModel(checkpoint.config, checkpoint.weights, backend ? { backend: () => backend } : {});
+  return { model, tokenizer: checkpoint.tokenizer, generation: checkpoint.generation, source: checkpoint.source, format: checkpoint.format };
+}

@@ -1,0 +1,107 @@
+/**
+ * The DejaVu attention slot. Two jobs:
+ *
+ * 1. Lookahead producer: its input is the normalised residual stream before this block, which is
+ *    what the predictors of the next block read (see predictors.ts). It posts those predictions
+ *    first, so the next block's MLP and heads find them ready.
+ * 2. Head-sparse attention: it computes queries only for the heads the previous block predicted,
+ *    and the output projection over those heads only. Keys and values are still projected and
+ *    written to the KV cache for every KV head: later tokens may select heads this token skipped,
+ *    and they must find this token's K/V in the cache. The attention pass itself (scores against
+ *    the cached keys) runs through the backend's pagedAttention op for all heads — the op has no
+ *    head subset — with the skipped heads' queries zeroed; their outputs are never read.
+ *
+ * Dense steps and headBudget 1 run the original attention module unchanged.
+ */
+import type { PagedAttention, StepContext } from "@sieve/model";
+import { headSubsetOutput, headSubsetQuery, type HeadProjectionWeights } from "./head-projections.js";
+import type { DejaVuRuntime, DejaVuSelection } from "./runtime.js";
+
+export class DejaVuAttention {
+  readonly kind = "dejavu-paged-gqa";
+
+  constructor(
+    readonly block: number,
+    /** The dense attention this slot held; the fallback, and what restore() puts back. */
+    readonly dense: PagedAttention,
+    private readonly weights: HeadProjectionWeights | null,
+    private readonly runtime: DejaVuRuntime,
+  ) {}
+
+  forward(out: Float32Array, x: Float32Array, ctx: StepContext): void {
+    const rt = this.runtime;
+    if (this.block === 0) rt.beginStep(ctx);
+    const sparse = rt.sparseStep(ctx.rows);
+    if (sparse && (rt.mlpSparse || rt.headsSparse)) rt.predictFrom(this.block, x, ctx);
+    const nHeads = this.dense.shape.nHeads;
+    if (!this.weights || !rt.headsSparse || !sparse) {
+      rt.count("heads", ctx.rows, nHeads, ctx.rows * nHeads);
+      this.dense.forward(out, x, ctx);
+      return;
+    }
+    const sel = rt.select(this.block, "heads", ctx);
+    if (!sel.perRow && sel.count === nHeads) {
+      this.dense.forward(out, x, ctx);
+      return;
+    }
+    this.sparseForward(out, x, ctx, sel, this.weights);
+  }
+
+  private sparseForward(out: Float32Array, x: Float32Array, ctx: StepContext, sel: DejaVuSelection, w: HeadProjectionWeights): void {
+    const { nHeads, nKvHeads, headDim, invFreq, ropeStyle } = this.dense.shape;
+    const { batch, kv, backend, scratch, rows, layer, taps } = ctx;
+    const path = this.dense.path;
+    const dim = w.dim;
+    const qDim = nHeads * headDim;
+    const kvDim = nKvHeads * headDim;
+    if (taps.active(`${path}.q_proj`)) taps.emit(`${path}.q_proj`, x, rows, dim);
+
+    const q = scratch.floats("dejavu.attn.q", rows * qDim);
+    if (sel.perRow) {
+      for (let t = 0; t < rows; t++) headSubsetQuery(q.subarray(t * qDim), x.subarray(t * dim), 1, w, sel.indices.subarray(t * sel.k), sel.k);
+    } else {
+      headSubsetQuery(q, x, rows, w, sel.indices, sel.count);
+    }
+    // Every KV head, every token: the cache must stay complete for later tokens.
+    const k = scratch.floats("dejavu.attn.k", rows * kvDim);
+    const v = scratch.floats("dejavu.attn.v", rows * kvDim);
+    if (taps.active(`${path}.k_proj`)) taps.emit(`${path}.k_proj`, x, rows, dim);
+    this.dense.k.forward(k, x, rows);
+    if (taps.active(`${path}.v_proj`)) taps.emit(`${path}.v_proj`, x, rows, dim);
+    this.dense.v.forward(v, x, rows);
+    backend.rope(q, batch.positions, rows, nHeads, headDim, invFreq, ropeStyle);
+    backend.rope(k, batch.positions, rows, nKvHeads, headDim, invFreq, ropeStyle);
+
+    const slots = scratch.ints("dejavu.attn.slots", rows);
+    for (let t = 0; t < rows; t++) {
+      const pos = batch.positions[t]!;
+      const page = batch.blockTable[batch.tokenSeq[t]! * batch.maxPagesPerSeq + Math.floor(pos / kv.pageSize)]!;
+      slots[t] = page * kv.pageSize + (pos % kv.pageSize);
+    }
+    backend.pagedKvWrite({ kPool: kv.k[layer]!, vPool: kv.v[layer]!, k, v, slots, numTokens: rows, nKvHeads, headDim });
+
+    const attn = scratch.floats("dejavu.attn.out", rows * qDim);
+    backend.pagedAttention({
+      out: attn,
+      q,
+      kPool: kv.k[layer]!,
+      vPool: kv.v[layer]!,
+      blockTable: batch.blockTable,
+      tokenSeq: batch.tokenSeq,
+      tokenPos: batch.positions,
+      numTokens: rows,
+      nHeads,
+      nKvHeads,
+      headDim,
+      pageSize: kv.pageSize,
+      maxPagesPerSeq: batch.maxPagesPerSeq,
+      scale: 1 / Math.sqrt(headDim),
+    });
+    // No o_proj tap here: the skipped heads' rows of `attn` are not meaningful activations.
+    if (sel.perRow) {
+      for (let t = 0; t < rows; t++) headSubsetOutput(out.subarray(t * dim), attn.subarray(t * qDim), 1, w, sel.indices.subarray(t * sel.k), sel.k);
+    } else {
+      headSubsetOutput(out, attn, rows, w, sel.indices, sel.count);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+// AVX2 batch-1 activation-sparse kernels: the input-major sparse GEMV (TEAL) and the fused CATS
+// MLP. Both walk only the rows of the kept inputs/neurons, four rows at a time (axpy_rows /
+// dot_rows in activation_sparse_rows.h), each row one contiguous run of memory.
+//
+// Threads: by default each thread takes a contiguous slice of the active list, i.e. one contiguous
+// region of the weight with the skipped rows left out, and sums into its own partial output; the
+// caller adds the partials (n floats per extra thread: nothing next to the weight stream). The
+// alternative, splitting output columns, cuts every row into per-thread pieces; it is kept for
+// measurement (SparseSplit::Columns) and measured slower or equal (docs/results/activation-speed.md).
+#include <cstdlib>
+
+#include "cpu/avx2/activation_sparse_rows.h"
+#include "cpu/parallel.h"
+#include "sieve/activation_sparse_kernels.h"
+#include "sieve/thread_pool.h"
+
+namespace sieve::cpu::avx2 {
+namespace {
+
+// Below this many weights per thread, waking a second thread costs more than it saves.
+constexpr int64_t kWeightsPerThread = 32768;
+constexpr int kGroup = 4;  // rows in flight together
+
+// The partial outputs of threads 1.. of one call, owned by the calling thread.
+thread_local FloatScratch t_partials;
+
+int64_t parts_for(int64_t weights) { return imax(1, imin(num_threads(), weights / kWeightsPerThread)); }
+
+// acc[0:len) += sum over active i in [b, e) of x[idx[i]] * wt[idx[i], c0 : c0 + len).
+// The rows `ahead` groups later are prefetched while a group runs, `ahead` chosen so that about
+// kPrefetchBytes are in flight: short rows (k/v projections) need several groups of distance.
+constexpr int64_t kPrefetchBytes = 8192;
+inline int64_t knob(const char* name, int64_t dflt) { const char* v = std::getenv(name); return v ? std::atol(v) : dflt; }  // TEMP
+template <WDType D>
+void accumulate_inputs(float* acc, const float* x, const int32_t* idx, int64_t b, int64_t e, const void* wt,
+                       int64_t n, int64_t c0, int64_t len) {
+  static const int64_t pfb = knob("SIEVE_AS_PF", kPrefetchBytes);
+  int64_t off[kGroup], pf[kGroup];
+  float s[kGroup];
+  const int64_t group_bytes = kGroup * len * bytes_per_weight<D>();
+  const int64_t ahead = imax(1, imin(16, (pfb + group_bytes - 1) / imax(1, group_bytes))) * kGroup;
+  int64_t i = b;
+  for (; i + kGroup <= e; i += kGroup) {
+    for (int r = 0; r < kGroup; ++r) {
+      off[r] = static_cast<int64_t>(idx[i + r]) * n + c0;
+      s[r] = x[idx[i + r]];
+    }
+    if (pfb > 0 && i + ahead + kGroup <= e) {
+      for (int r = 0; r < kGroup; ++r) pf[r] = static_cast<int64_t>(idx[i + ahead + r]) * n + c0;
+      axpy_rows<D, kGroup>(acc, wt, off, s, len, pf);
+    } else {
+      axpy_rows<D, kGroup>(acc, wt, off, s, len);
+    }
+  }
+  for (; i < e; ++i) {
+    off[0] = static_cast<int64_t>(idx[i]) * n + c0;
+    s[0] = x[idx[i]];
+    axpy_rows<D, 1>(acc, wt, off, s, len);
+  }
+}
+
+inline void fill_bias(float* out, const float* bias, int64_t c0, int64_t c1) {
+  for (int64_t c = c0; c < c1; ++c) out[c] = bias ? bias[c] : 0.0f;
+}
+
+inline void zero(float* p, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) p[i] = 0.0f;
+}
+
+// out[0:n) += partials[p * n + 0:n) for p < parts.
+void add_partials(float* out, const float* partials, int64_t parts, int64_t n) {
+  for (int64_t p = 0; p < parts; ++p) {
+    const float* src = partials + p * n;
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8) _mm256_storeu_ps(out + c, _mm256_add_ps(_mm256_loadu_ps(out + c), _mm256_loadu_ps(src + c)));
+    for (; c < n; ++c) out[c] += src[c];
+  }
+}
+
+template <WDType D>
+void gemv_split_inputs(float* out, const float* x, const int32_t* idx, int64_t count, const void* wt, int64_t n,
+                       const float* bias, int64_t parts) {
+  float* partials = parts > 1 ? t_partials.get((parts - 1) * n) : nullptr;
+  auto body = [=](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      float* acc = p == 0 ? out : partials + (p - 1) * n;
+      if (p == 0) {
+        fill_bias(out, bias, 0, n);
+      } else {
+        zero(acc, n);
+      }
+      accumulate_inputs<D>(acc, x, idx, count * p / parts, count * (p + 1) / parts, wt, n, 0, n);
+    }
+  };
+  sieve::detail::parallel_for_each(parts, 1, body);
+  if (parts > 1) add_partials(out, partials, parts - 1, n);
+}
+
+template <WDType D>
+void gemv_split_columns(float* out, const float* x, const int32_t* idx, int64_t count, const void* wt, int64_t n,
+                        const float* bias, int64_t parts) {
+  const int64_t panels = (n + 15) / 16;  // slices of whole 16-column panels keep the vector loop full
+  auto body = [=](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      const int64_t c0 = imin(n, panels * p / parts * 16), c1 = imin(n, panels * (p + 1) / parts * 16);
+      if (c1 <= c0) continue;
+      fill_bias(out, bias, c0, c1);
+      accumulate_inputs<D>(out + c0, x, idx, 0, count, wt, n, c0, c1 - c0);
+    }
+  };
+  sieve::detail::parallel_for_each(parts, 1, body);
+}
+
+template <WDType D>
+void gemv_typed(float* out, const float* x, const int32_t* idx, int64_t count, const void* wt, int64_t n,
+                const float* bias, SparseSplit split) {
+  const int64_t parts = parts_for(count * n);
+  if (split == SparseSplit::Columns) return gemv_split_columns<D>(out, x, idx, count, wt, n, bias, parts);
+  gemv_split_inputs<D>(out, x, idx, count, wt, n, bias, parts);
+}
+
+// One slice of kept neurons into acc[0:dim): up rows dotted with x, scaled by their activation,
+// then their down_t rows accumulated; four neurons at a time so eight rows stream together.
+template <WDType D>
+void cats_slice(float* acc, const float* x, const float* act, const int32_t* idx, int64_t b, int64_t e,
+                const void* up, const void* down_t, int64_t dim) {
+  int64_t off[kGroup];
+  float h[kGroup];
+  int64_t i = b;
+  for (; i + kGroup <= e; i += kGroup) {
+    for (int r = 0; r < kGroup; ++r) off[r] = static_cast<int64_t>(idx[i + r]) * dim;
+    dot_rows<D, kGroup>(h, up, off, x, dim);
+    for (int r = 0; r < kGroup; ++r) h[r] *= act[idx[i + r]];
+    axpy_rows<D, kGroup>(acc, down_t, off, h, dim);
+  }
+  for (; i < e; ++i) {
+    off[0] = static_cast<int64_t>(idx[i]) * dim;
+    dot_rows<D, 1>(h, up, off, x, dim);
+    h[0] *= act[idx[i]];
+    axpy_rows<D, 1>(acc, down_t, off, h, dim);
+  }
+}
+
+template <WDType D>
+void cats_typed(float* out, const float* x, const float* act, const int32_t* idx, int64_t count, const void* up,
+                const void* down_t, int64_t dim) {
+  const int64_t parts = parts_for(2 * count * dim);
+  float* partials = parts > 1 ? t_partials.get((parts - 1) * dim) : nullptr;
+  auto body = [=](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      float* acc = p == 0 ? out : partials + (p - 1) * dim;
+      zero(acc, dim);
+      cats_slice<D>(acc, x, act, idx, count * p / parts, count * (p + 1) / parts, up, down_t, dim);
+    }
+  };
+  sieve::detail::parallel_for_each(parts, 1, body);
+  if (parts > 1) add_partials(out, partials, parts - 1, dim);
+}
+
+}  // namespace
+
+void sparse_gemv_im(float* out, const float* x, const int32_t* idx, int64_t count, const void* wt, WDType wdt,
+                    int64_t n, const float* bias, SparseSplit split) {
+  if (n <= 0) return;
+  switch (wdt) {
+    case WDType::F32: return gemv_typed<WDType::F32>(out, x, idx, count, wt, n, bias, split);
+    case WDType::F16: return gemv_typed<WDType::F16>(out, x, idx, count, wt, n, bias, split);
+    case WDType::BF16: return gemv_typed<WDType::BF16>(out, x, idx, count, wt, n, bias, split);
+  }
+}
+
+void cats_mlp_gemv(float* out, const float* x, const float* act, const int32_t* idx, int64_t count, const void* up,
+                   const void* down_t, WDType wdt, int64_t dim) {
+  if (dim <= 0) return;
+  switch (wdt) {
+    case WDType::F32: return cats_typed<WDType::F32>(out, x, act, idx, count, up, down_t, dim);
+    case WDType::F16: return cats_typed<WDType::F16>(out, x, act, idx, count, up, down_t, dim);
+    case WDType::BF16: return cats_typed<WDType::BF16>(out, x, act, idx, count, up, down_t, dim);
+  }
+}
+
+}  // namespace sieve::cpu::avx2

@@ -1,0 +1,103 @@
+// Row primitives shared by the AVX2 activation-sparse kernels (only for files under avx2/; every
+// function is in an anonymous namespace for the reason given in cpu/parallel.h).
+//
+// The sparse kernels are built from two moves over contiguous weight rows:
+//   axpy_rows: acc[0:len) += sum_r s[r] * row_r[0:len)   (input-major GEMV, CATS down)
+//   dot_rows:  d[r] = row_r[0:len) . x[0:len)           (CATS up)
+// Several rows advance together so that several DRAM streams are in flight at once (a GEMV is a
+// memory stream: one row at a time leaves the memory system idle between row starts), and the
+// accumulator vector is loaded and stored once per R rows instead of once per row.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstdlib>
+
+#include "cpu/avx2/widen.h"
+
+namespace sieve::cpu::avx2 {
+namespace {
+
+// Element i of w as a byte address (for prefetches).
+template <WDType D>
+inline const char* byte_at(const void* w, int64_t i) {
+  return static_cast<const char*>(w) + i * bytes_per_weight<D>();
+}
+
+// acc[0:len) += sum_{r < R} s[r] * w[off[r] + 0:len). off are element offsets into w. When pf is
+// given, the R rows at element offsets pf[r] (rows a later call will read) are prefetched along
+// the way, so that their DRAM latency overlaps this call's arithmetic instead of following it.
+template <WDType D, int R>
+inline void axpy_rows(float* acc, const void* w, const int64_t* off, const float* s, int64_t len,
+                      const int64_t* pf = nullptr) {
+  __m256 sv[R];
+  for (int r = 0; r < R; ++r) sv[r] = _mm256_set1_ps(s[r]);
+  int64_t c = 0;
+  for (; c + 16 <= len; c += 16) {
+    if (pf && (D == WDType::F32 || (c & 31) == 0)) {  // one prefetch per 64-byte line
+      for (int r = 0; r < R; ++r) _mm_prefetch(byte_at<D>(w, pf[r] + c), _MM_HINT_T0);
+    }
+    __m256 a0 = _mm256_loadu_ps(acc + c), a1 = _mm256_loadu_ps(acc + c + 8);
+    for (int r = 0; r < R; ++r) {
+      a0 = _mm256_fmadd_ps(sv[r], load8<D>(w, off[r] + c), a0);
+      a1 = _mm256_fmadd_ps(sv[r], load8<D>(w, off[r] + c + 8), a1);
+    }
+    _mm256_storeu_ps(acc + c, a0);
+    _mm256_storeu_ps(acc + c + 8, a1);
+  }
+  if (c + 8 <= len) {
+    __m256 a0 = _mm256_loadu_ps(acc + c);
+    for (int r = 0; r < R; ++r) a0 = _mm256_fmadd_ps(sv[r], load8<D>(w, off[r] + c), a0);
+    _mm256_storeu_ps(acc + c, a0);
+    c += 8;
+  }
+  for (; c < len; ++c) {
+    float a = acc[c];
+    for (int r = 0; r < R; ++r) a += s[r] * load1<D>(w, off[r] + c);
+    acc[c] = a;
+  }
+}
+
+// d[r] = w[off[r] + 0:len) . x[0:len) for R rows sharing each x load.
+template <WDType D, int R>
+inline void dot_rows(float* d, const void* w, const int64_t* off, const float* x, int64_t len) {
+  __m256 a[R], b[R];
+  for (int r = 0; r < R; ++r) a[r] = b[r] = _mm256_setzero_ps();
+  int64_t c = 0;
+  for (; c + 16 <= len; c += 16) {
+    const __m256 x0 = _mm256_loadu_ps(x + c), x1 = _mm256_loadu_ps(x + c + 8);
+    for (int r = 0; r < R; ++r) {
+      a[r] = _mm256_fmadd_ps(x0, load8<D>(w, off[r] + c), a[r]);
+      b[r] = _mm256_fmadd_ps(x1, load8<D>(w, off[r] + c + 8), b[r]);
+    }
+  }
+  if (c + 8 <= len) {
+    const __m256 x0 = _mm256_loadu_ps(x + c);
+    for (int r = 0; r < R; ++r) a[r] = _mm256_fmadd_ps(x0, load8<D>(w, off[r] + c), a[r]);
+    c += 8;
+  }
+  for (int r = 0; r < R; ++r) d[r] = hsum(_mm256_add_ps(a[r], b[r]));
+  for (; c < len; ++c)
+    for (int r = 0; r < R; ++r) d[r] += x[c] * load1<D>(w, off[r] + c);
+}
+
+// A grow-only, 64-byte aligned float buffer (no std::vector in avx2/ files: see cpu/parallel.h).
+struct FloatScratch {
+  float* data = nullptr;
+  int64_t capacity = 0;
+  ~FloatScratch() { std::free(data); }
+  float* get(int64_t floats) {
+    if (floats > capacity) {
+      std::free(data);
+      const size_t bytes = static_cast<size_t>((floats * 4 + 63) / 64 * 64);
+      data = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (!data) std::abort();  // a few MB of scratch could not be had: nothing sensible to do
+      capacity = floats;
+    }
+    return data;
+  }
+};
+
+}  // namespace
+}  // namespace sieve::cpu::avx2

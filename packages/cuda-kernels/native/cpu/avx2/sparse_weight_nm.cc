@@ -1,0 +1,212 @@
+// AVX2 N:M kernels (2:4 and 4:8): out[batch, rows] = x · W^T + bias with W compressed as
+// documented in sieve/sparse_weight_kernels.h.
+//
+// Both patterns spend one index byte per 8 columns and hold 4 kept values per 8 columns, so one
+// kernel serves both; only the table that turns an index byte into lane numbers differs.
+// Per 16 columns (one "unit": 2 index bytes, 8 values):
+//   lanes = [lut[byte0] | lut[byte1]]                 8 lane numbers in 0..7, one table load each
+//   g     = blend(permute(x[0:8], lanes), permute(x[8:16], lanes))   the 8 activations that meet
+//                                                     the 8 kept weights (lanes 0-3 from the first
+//                                                     8 columns, 4-7 from the second)
+//   acc  += g * widen(values[0:8])
+// The weight bytes stream by once, front to back; x stays in L1. Columns past the last whole unit
+// (cols % 16) take a scalar path that checks each column against cols.
+//
+//   batch = 1       GEMV: one row at a time, two accumulators
+//   batch = 2..4    the same unit decode shared by every activation row (permute is cheap enough)
+//   batch > 4       the AXPY kernel over transposed activations (sparse_weight_axpy.h)
+#include "cpu/avx2/sparse_weight_axpy.h"
+#include "cpu/avx2/sparse_weight_simd.h"
+#include "cpu/parallel.h"
+#include "sieve/sparse_weight_kernels.h"
+
+namespace sieve::cpu::avx2 {
+namespace {
+
+// Lane numbers (0..7 within 8 columns) of the 4 kept values an index byte describes.
+struct NmLut {
+  alignas(16) int32_t lanes[256][4];
+};
+
+// 2:4: the byte holds two groups of 4 columns, two 2-bit positions each.
+constexpr NmLut make_lut_2of4() {
+  NmLut t{};
+  for (int b = 0; b < 256; ++b) {
+    t.lanes[b][0] = b & 3;
+    t.lanes[b][1] = (b >> 2) & 3;
+    t.lanes[b][2] = 4 + ((b >> 4) & 3);
+    t.lanes[b][3] = 4 + ((b >> 6) & 3);
+  }
+  return t;
+}
+
+// 4:8: the byte is a bitmap of one group of 8 columns; its first four set bits, ascending.
+// Missing values (fewer than 4 bits) are stored as 0, so their lane can be anything valid.
+constexpr NmLut make_lut_4of8() {
+  NmLut t{};
+  for (int b = 0; b < 256; ++b) {
+    int n = 0;
+    for (int p = 0; p < 8 && n < 4; ++p)
+      if ((b >> p) & 1) t.lanes[b][n++] = p;
+    for (; n < 4; ++n) t.lanes[b][n] = 0;
+  }
+  return t;
+}
+
+constexpr NmLut kLut2of4 = make_lut_2of4();
+constexpr NmLut kLut4of8 = make_lut_4of8();
+
+inline const NmLut& lut_for(const NmWeight& w) { return w.m == 4 ? kLut2of4 : kLut4of8; }
+
+// Geometry of one weight: values and index bytes per row, whole 16-column units.
+struct NmShape {
+  int64_t vpr;    // values per row
+  int64_t ipr;    // index bytes per row
+  int64_t units;  // whole 16-column units per row
+  int64_t groups;
+};
+inline NmShape nm_shape(const NmWeight& w) {
+  const int64_t groups = nm_groups_per_row(w.cols, w.m);
+  return {groups * w.n, bytes_per_8_columns(w.cols), w.cols / 16, groups};
+}
+
+inline __m256i unit_lanes(const NmLut& lut, const uint8_t* ib, int64_t u) {
+  const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(lut.lanes[ib[2 * u]]));
+  const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(lut.lanes[ib[2 * u + 1]]));
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
+
+// The 8 activations of unit u that meet its 8 kept weights.
+inline __m256 unit_gather(const float* x, __m256i lanes, int64_t u) {
+  const __m256 a = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 16 * u), lanes);
+  const __m256 b = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 16 * u + 8), lanes);
+  return _mm256_blend_ps(a, b, 0xF0);
+}
+
+// Calls f(column, value_index) for the kept weights of groups [g0, groups) of one row, skipping
+// columns at or past cols (padding slots of a partial last group).
+template <typename F>
+inline void nm_tail_groups(const NmWeight& w, const uint8_t* ib, int64_t v0, int64_t g0, int64_t groups, F&& f) {
+  for (int64_t g = g0; g < groups; ++g) {
+    const int64_t base = g * w.m;
+    if (w.m == 4) {
+      for (int t = 0; t < 2; ++t) {
+        const int64_t slot = g * 2 + t;
+        const int64_t col = base + ((ib[slot >> 2] >> (2 * (slot & 3))) & 3);
+        if (col < w.cols) f(col, v0 + slot);
+      }
+    } else {
+      unsigned bits = ib[g];
+      for (int t = 0; t < 4 && bits; ++t) {
+        const int64_t col = base + __builtin_ctz(bits);
+        bits &= bits - 1;
+        if (col < w.cols) f(col, v0 + g * 4 + t);
+      }
+    }
+  }
+}
+
+template <SparseValueType V>
+void nm_gemv(float* out, const float* x, const NmWeight& w, const float* bias) {
+  const NmShape s = nm_shape(w);
+  const NmLut& lut = lut_for(w);
+  auto body = [&](int64_t r0, int64_t r1) {
+    for (int64_t j = r0; j < r1; ++j) {
+      const uint8_t* ib = w.indices + j * s.ipr;
+      const int64_t v0 = j * s.vpr;
+      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+      int64_t u = 0;
+      for (; u + 2 <= s.units; u += 2) {
+        a0 = _mm256_fmadd_ps(unit_gather(x, unit_lanes(lut, ib, u), u), load8v<V>(w.values, v0 + 8 * u), a0);
+        a1 = _mm256_fmadd_ps(unit_gather(x, unit_lanes(lut, ib, u + 1), u + 1), load8v<V>(w.values, v0 + 8 * u + 8), a1);
+      }
+      if (u < s.units) a0 = _mm256_fmadd_ps(unit_gather(x, unit_lanes(lut, ib, u), u), load8v<V>(w.values, v0 + 8 * u), a0);
+      float sum = hsum8(_mm256_add_ps(a0, a1));
+      nm_tail_groups(w, ib, v0, s.units * 16 / w.m, s.groups,
+                     [&](int64_t col, int64_t vi) { sum += load1v<V>(w.values, vi) * x[col]; });
+      out[j] = sum + (bias ? bias[j] : 0.0f);
+    }
+  };
+  sieve::detail::parallel_for_each(w.rows, row_grain(w.cols), body);
+}
+
+// MT activation rows (2..4) share each unit's decode and value load.
+template <SparseValueType V, int MT>
+void nm_gemm_permute(float* out, const float* x, const NmWeight& w, const float* bias) {
+  const NmShape s = nm_shape(w);
+  const NmLut& lut = lut_for(w);
+  const int64_t cols = w.cols, rows = w.rows;
+  auto body = [&](int64_t r0, int64_t r1) {
+    for (int64_t j = r0; j < r1; ++j) {
+      const uint8_t* ib = w.indices + j * s.ipr;
+      const int64_t v0 = j * s.vpr;
+      __m256 acc[MT];
+      for (int i = 0; i < MT; ++i) acc[i] = _mm256_setzero_ps();
+      for (int64_t u = 0; u < s.units; ++u) {
+        const __m256i lanes = unit_lanes(lut, ib, u);
+        const __m256 v = load8v<V>(w.values, v0 + 8 * u);
+        for (int i = 0; i < MT; ++i) acc[i] = _mm256_fmadd_ps(unit_gather(x + i * cols, lanes, u), v, acc[i]);
+      }
+      float sum[MT];
+      for (int i = 0; i < MT; ++i) sum[i] = hsum8(acc[i]);
+      nm_tail_groups(w, ib, v0, s.units * 16 / w.m, s.groups, [&](int64_t col, int64_t vi) {
+        const float v = load1v<V>(w.values, vi);
+        for (int i = 0; i < MT; ++i) sum[i] += v * x[i * cols + col];
+      });
+      const float b = bias ? bias[j] : 0.0f;
+      for (int i = 0; i < MT; ++i) out[i * rows + j] = sum[i] + b;
+    }
+  };
+  sieve::detail::parallel_for_each(rows, row_grain(cols), body);
+}
+
+template <SparseValueType V>
+void nm_gemm_axpy(float* out, const float* x, int64_t batch, const NmWeight& w, const float* bias) {
+  const NmShape s = nm_shape(w);
+  const NmLut& lut = lut_for(w);
+  // Column offset of each lane of a unit: lanes 4-7 index the second 8 columns.
+  const __m256i half = _mm256_setr_epi32(0, 0, 0, 0, 8, 8, 8, 8);
+  auto decode = [&](int64_t j, int32_t* offs, float* vals) -> int64_t {
+    const uint8_t* ib = w.indices + j * s.ipr;
+    const int64_t v0 = j * s.vpr;
+    int64_t n = 0;
+    for (int64_t u = 0; u < s.units; ++u, n += 8) {
+      const __m256i col = _mm256_add_epi32(_mm256_add_epi32(unit_lanes(lut, ib, u), half),
+                                           _mm256_set1_epi32(static_cast<int32_t>(16 * u)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(offs + n), _mm256_slli_epi32(col, 4));
+      _mm256_storeu_ps(vals + n, load8v<V>(w.values, v0 + 8 * u));
+    }
+    nm_tail_groups(w, ib, v0, s.units * 16 / w.m, s.groups, [&](int64_t col, int64_t vi) {
+      offs[n] = static_cast<int32_t>(col * kAxpyTile);
+      vals[n++] = load1v<V>(w.values, vi);
+    });
+    return n;
+  };
+  axpy_gemm(out, x, batch, w.rows, w.cols, bias, decode);
+}
+
+template <SparseValueType V>
+void nm_linear_typed(float* out, const float* x, int64_t batch, const NmWeight& w, const float* bias) {
+  switch (batch) {
+    case 1: return nm_gemv<V>(out, x, w, bias);
+    case 2: return nm_gemm_permute<V, 2>(out, x, w, bias);
+    case 3: return nm_gemm_permute<V, 3>(out, x, w, bias);
+    case 4: return nm_gemm_permute<V, 4>(out, x, w, bias);
+    default: return nm_gemm_axpy<V>(out, x, batch, w, bias);
+  }
+}
+
+}  // namespace
+
+void nm_linear(float* out, const float* x, int64_t batch, const NmWeight& w, const float* bias) {
+  if (batch <= 0 || w.rows <= 0 || !nm_supported(w.n, w.m)) return;
+  if (w.cols <= 0) {
+    for (int64_t i = 0; i < batch; ++i)
+      for (int64_t j = 0; j < w.rows; ++j) out[i * w.rows + j] = bias ? bias[j] : 0.0f;
+    return;
+  }
+  if (w.vdt == SparseValueType::F16) return nm_linear_typed<SparseValueType::F16>(out, x, batch, w, bias);
+  nm_linear_typed<SparseValueType::F32>(out, x, batch, w, bias);
+}
+
+}  // namespace sieve::cpu::avx2

@@ -1,0 +1,77 @@
+// SIMD helpers of the AVX2 pruned-weight kernels. Only for files under avx2/.
+//
+// Everything sits in an anonymous namespace on purpose: each avx2/ file gets a private copy, so no
+// inline function compiled with -mavx2 can be merged by the linker into portable code (see
+// cpu/parallel.h for the same rule around the thread pool).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "sieve/sparse_weight_kernels.h"
+
+namespace sieve::cpu::avx2 {
+namespace {
+
+inline int64_t sw_min(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t sw_max(int64_t a, int64_t b) { return a > b ? a : b; }
+inline int64_t sw_clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+// At least this many weight columns per thread chunk: below it, waking a worker costs more than it saves.
+constexpr int64_t kSparseGrainWeights = 16384;
+
+inline int64_t row_grain(int64_t cols) { return sw_max(1, kSparseGrainWeights / sw_max(1, cols)); }
+
+// 8 values starting at element i, widened to f32 (f16 with F16C).
+template <SparseValueType V>
+inline __m256 load8v(const void* values, int64_t i) {
+  if constexpr (V == SparseValueType::F32) {
+    return _mm256_loadu_ps(static_cast<const float*>(values) + i);
+  } else {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(values) + i)));
+  }
+}
+
+template <SparseValueType V>
+inline float load1v(const void* values, int64_t i) {
+  if constexpr (V == SparseValueType::F32) {
+    return static_cast<const float*>(values)[i];
+  } else {
+    return _cvtsh_ss(static_cast<const uint16_t*>(values)[i]);
+  }
+}
+
+inline float hsum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// [begin, end) of a row's (or block's) values, clamped into [0, nnz].
+struct SwSpan {
+  int64_t begin;
+  int64_t end;
+};
+inline SwSpan clamped_span(const int32_t* ptr, int64_t i, int64_t nnz) {
+  const int64_t b = sw_clamp(ptr[i], 0, nnz);
+  return {b, sw_clamp(ptr[i + 1], b, nnz)};
+}
+
+// Lane masks: kLaneMask[p] has lanes 0..p-1 all ones, the rest zero (p = 0..8).
+struct LaneMasks {
+  alignas(32) int32_t m[9][8];
+};
+constexpr LaneMasks make_lane_masks() {
+  LaneMasks t{};
+  for (int p = 0; p <= 8; ++p)
+    for (int l = 0; l < 8; ++l) t.m[p][l] = l < p ? -1 : 0;
+  return t;
+}
+constexpr LaneMasks kLaneMask = make_lane_masks();
+
+inline __m256i lane_mask(int64_t p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(kLaneMask.m[p])); }
+
+}  // namespace
+}  // namespace sieve::cpu::avx2

@@ -1,0 +1,269 @@
+// AVX2 kernels of the unstructured pruned-weight formats (layouts in sieve/sparse_weight_kernels.h):
+//
+//   bitmap  per 8 columns: the bitmap byte picks, through a 256-entry table, the activations of
+//           its kept columns (one permute), which meet the next popcount(byte) values; the value
+//           pointer advances by the popcount. Cost per 8 columns is fixed, whatever the sparsity.
+//   csr     per 8 kept weights: 8 u16 columns widened, one gather of x (L1), one FMA.
+//   bcsr    as csr with u8 column offsets inside 256-column blocks; a block's last < 8 weights use
+//           a masked gather.
+//
+// batch = 1 runs these GEMVs; batch > 1 decodes each row once and runs the shared AXPY kernel.
+// Every index read is bounded: row/block pointers are clamped to [0, nnz], columns to cols - 1,
+// vector loads that could run past the end of an array take the scalar path instead.
+#include "cpu/avx2/sparse_weight_axpy.h"
+#include "cpu/avx2/sparse_weight_simd.h"
+#include "cpu/parallel.h"
+#include "sieve/sparse_weight_kernels.h"
+
+namespace sieve::cpu::avx2 {
+namespace {
+
+// ---- bitmap ------------------------------------------------------------------------------------
+
+// The set bit positions of a byte, ascending, padded with 0 (padding lanes are masked out).
+struct CompressLut {
+  alignas(32) int32_t lanes[256][8];
+};
+constexpr CompressLut make_compress_lut() {
+  CompressLut t{};
+  for (int b = 0; b < 256; ++b) {
+    int n = 0;
+    for (int p = 0; p < 8; ++p)
+      if ((b >> p) & 1) t.lanes[b][n++] = p;
+    for (; n < 8; ++n) t.lanes[b][n] = 0;
+  }
+  return t;
+}
+constexpr CompressLut kCompress = make_compress_lut();
+
+inline __m256i compress_lanes(unsigned byte) {
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(kCompress.lanes[byte]));
+}
+
+// The scalar remainder of a bitmap row: bytes [b, bpr), values from vp, stopping at cols or end.
+template <SparseValueType V, typename F>
+inline void bitmap_tail(const BitmapWeight& w, const uint8_t* bm, int64_t b, int64_t vp, int64_t end, F&& f) {
+  const int64_t bpr = bytes_per_8_columns(w.cols);
+  for (; b < bpr && vp < end; ++b) {
+    unsigned bits = bm[b];
+    while (bits && vp < end) {
+      const int64_t col = b * 8 + __builtin_ctz(bits);
+      bits &= bits - 1;
+      if (col >= w.cols) return;
+      f(col, load1v<V>(w.values, vp++));
+    }
+  }
+}
+
+template <SparseValueType V>
+void bitmap_gemv(float* out, const float* x, const BitmapWeight& w, const float* bias) {
+  const int64_t bpr = bytes_per_8_columns(w.cols);
+  const int64_t whole = w.cols / 8;  // bytes whose 8 columns all exist
+  auto body = [&](int64_t r0, int64_t r1) {
+    for (int64_t j = r0; j < r1; ++j) {
+      const SwSpan s = clamped_span(w.row_ptr, j, w.nnz);
+      const uint8_t* bm = w.bitmap + j * bpr;
+      int64_t vp = s.begin, b = 0;
+      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+      // 16 values of over-read at most per step must stay inside the values array.
+      for (; b + 2 <= whole && vp + 16 <= w.nnz; b += 2) {
+        const unsigned m0 = bm[b], m1 = bm[b + 1];
+        const int64_t p0 = __builtin_popcount(m0), p1 = __builtin_popcount(m1);
+        const __m256 g0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 8 * b), compress_lanes(m0));
+        const __m256 g1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 8 * b + 8), compress_lanes(m1));
+        const __m256 v0 = _mm256_and_ps(load8v<V>(w.values, vp), _mm256_castsi256_ps(lane_mask(p0)));
+        const __m256 v1 = _mm256_and_ps(load8v<V>(w.values, vp + p0), _mm256_castsi256_ps(lane_mask(p1)));
+        a0 = _mm256_fmadd_ps(g0, v0, a0);
+        a1 = _mm256_fmadd_ps(g1, v1, a1);
+        vp += p0 + p1;
+      }
+      float sum = hsum8(_mm256_add_ps(a0, a1));
+      bitmap_tail<V>(w, bm, b, vp, s.end, [&](int64_t col, float v) { sum += v * x[col]; });
+      out[j] = sum + (bias ? bias[j] : 0.0f);
+    }
+  };
+  sieve::detail::parallel_for_each(w.rows, row_grain(w.cols), body);
+}
+
+template <SparseValueType V>
+void bitmap_gemm(float* out, const float* x, int64_t batch, const BitmapWeight& w, const float* bias) {
+  const int64_t bpr = bytes_per_8_columns(w.cols);
+  const int64_t whole = w.cols / 8;
+  auto decode = [&](int64_t j, int32_t* offs, float* vals) -> int64_t {
+    const SwSpan s = clamped_span(w.row_ptr, j, w.nnz);
+    const uint8_t* bm = w.bitmap + j * bpr;
+    int64_t vp = s.begin, b = 0, n = 0;
+    for (; b < whole && vp + 8 <= w.nnz; ++b) {
+      const unsigned m = bm[b];
+      const __m256i col = _mm256_add_epi32(compress_lanes(m), _mm256_set1_epi32(static_cast<int32_t>(8 * b)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(offs + n), _mm256_slli_epi32(col, 4));
+      _mm256_storeu_ps(vals + n, load8v<V>(w.values, vp));
+      const int64_t p = __builtin_popcount(m);
+      n += p;
+      vp += p;
+    }
+    bitmap_tail<V>(w, bm, b, vp, s.end, [&](int64_t col, float v) {
+      offs[n] = static_cast<int32_t>(col * kAxpyTile);
+      vals[n++] = v;
+    });
+    return n;
+  };
+  axpy_gemm(out, x, batch, w.rows, w.cols, bias, decode);
+}
+
+// ---- csr (u16 columns) -------------------------------------------------------------------------
+
+inline __m256i csr_cols8(const uint16_t* col, int64_t t, __m256i last) {
+  const __m256i c = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(col + t)));
+  return _mm256_min_epu32(c, last);
+}
+
+template <SparseValueType V>
+void csr_gemv(float* out, const float* x, const CsrWeight& w, const float* bias) {
+  const __m256i last = _mm256_set1_epi32(static_cast<int32_t>(w.cols - 1));
+  const int64_t last_col = w.cols - 1;
+  auto body = [&](int64_t r0, int64_t r1) {
+    for (int64_t j = r0; j < r1; ++j) {
+      const SwSpan s = clamped_span(w.row_ptr, j, w.nnz);
+      int64_t t = s.begin;
+      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+      for (; t + 16 <= s.end; t += 16) {
+        a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, csr_cols8(w.col, t, last), 4), load8v<V>(w.values, t), a0);
+        a1 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, csr_cols8(w.col, t + 8, last), 4), load8v<V>(w.values, t + 8), a1);
+      }
+      if (t + 8 <= s.end) {
+        a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, csr_cols8(w.col, t, last), 4), load8v<V>(w.values, t), a0);
+        t += 8;
+      }
+      float sum = hsum8(_mm256_add_ps(a0, a1));
+      for (; t < s.end; ++t) sum += load1v<V>(w.values, t) * x[sw_min(w.col[t], last_col)];
+      out[j] = sum + (bias ? bias[j] : 0.0f);
+    }
+  };
+  sieve::detail::parallel_for_each(w.rows, row_grain(w.cols), body);
+}
+
+template <SparseValueType V>
+void csr_gemm(float* out, const float* x, int64_t batch, const CsrWeight& w, const float* bias) {
+  const int64_t last_col = w.cols - 1;
+  auto decode = [&](int64_t j, int32_t* offs, float* vals) -> int64_t {
+    const SwSpan s = clamped_span(w.row_ptr, j, w.nnz);
+    const int64_t end = sw_min(s.end, s.begin + w.cols);  // a row holds at most cols weights: bounds the buffer
+    int64_t n = 0;
+    for (int64_t t = s.begin; t < end; ++t, ++n) {
+      offs[n] = static_cast<int32_t>(sw_min(w.col[t], last_col) * kAxpyTile);
+      vals[n] = load1v<V>(w.values, t);
+    }
+    return n;
+  };
+  axpy_gemm(out, x, batch, w.rows, w.cols, bias, decode);
+}
+
+// ---- bcsr (u8 column offsets in 256-column blocks) ---------------------------------------------
+
+inline __m256i bcsr_cols8(const uint8_t* lo, int64_t t, __m256i base, __m256i last) {
+  const __m256i c = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(lo + t)));
+  return _mm256_min_epu32(_mm256_add_epi32(c, base), last);
+}
+
+template <SparseValueType V>
+void bcsr_gemv(float* out, const float* x, const BlockedCsrWeight& w, const float* bias) {
+  const int64_t blocks = blocked_csr_blocks(w.cols);
+  const __m256i last = _mm256_set1_epi32(static_cast<int32_t>(w.cols - 1));
+  const int64_t last_col = w.cols - 1;
+  auto body = [&](int64_t r0, int64_t r1) {
+    for (int64_t j = r0; j < r1; ++j) {
+      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+      float sum = 0.0f;
+      for (int64_t bk = 0; bk < blocks; ++bk) {
+        const SwSpan s = clamped_span(w.block_ptr, j * blocks + bk, w.nnz);
+        const __m256i base = _mm256_set1_epi32(static_cast<int32_t>(bk * kBlockedCsrBlock));
+        int64_t t = s.begin;
+        for (; t + 16 <= s.end; t += 16) {
+          a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, bcsr_cols8(w.col_lo, t, base, last), 4), load8v<V>(w.values, t), a0);
+          a1 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, bcsr_cols8(w.col_lo, t + 8, base, last), 4),
+                               load8v<V>(w.values, t + 8), a1);
+        }
+        if (t + 8 <= s.end) {
+          a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, bcsr_cols8(w.col_lo, t, base, last), 4), load8v<V>(w.values, t), a0);
+          t += 8;
+        }
+        const int64_t rem = s.end - t;
+        if (rem > 0 && t + 8 <= w.nnz) {  // the block's last < 8 weights: masked gather, masked values
+          const __m256 mask = _mm256_castsi256_ps(lane_mask(rem));
+          const __m256 g =
+              _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x, bcsr_cols8(w.col_lo, t, base, last), mask, 4);
+          a1 = _mm256_fmadd_ps(g, _mm256_and_ps(load8v<V>(w.values, t), mask), a1);
+        } else {
+          const int64_t b0 = bk * kBlockedCsrBlock;
+          for (; t < s.end; ++t) sum += load1v<V>(w.values, t) * x[sw_min(b0 + w.col_lo[t], last_col)];
+        }
+      }
+      out[j] = sum + hsum8(_mm256_add_ps(a0, a1)) + (bias ? bias[j] : 0.0f);
+    }
+  };
+  sieve::detail::parallel_for_each(w.rows, row_grain(w.cols), body);
+}
+
+template <SparseValueType V>
+void bcsr_gemm(float* out, const float* x, int64_t batch, const BlockedCsrWeight& w, const float* bias) {
+  const int64_t blocks = blocked_csr_blocks(w.cols);
+  const int64_t last_col = w.cols - 1;
+  auto decode = [&](int64_t j, int32_t* offs, float* vals) -> int64_t {
+    int64_t n = 0;
+    for (int64_t bk = 0; bk < blocks; ++bk) {
+      const SwSpan s = clamped_span(w.block_ptr, j * blocks + bk, w.nnz);
+      const int64_t b0 = bk * kBlockedCsrBlock;
+      // A block holds at most as many weights as it has columns: bounds the buffer.
+      const int64_t end = sw_min(s.end, s.begin + sw_min(kBlockedCsrBlock, w.cols - b0));
+      for (int64_t t = s.begin; t < end; ++t, ++n) {
+        offs[n] = static_cast<int32_t>(sw_min(b0 + w.col_lo[t], last_col) * kAxpyTile);
+        vals[n] = load1v<V>(w.values, t);
+      }
+    }
+    return n;
+  };
+  axpy_gemm(out, x, batch, w.rows, w.cols, bias, decode);
+}
+
+// ---- entry points --------------------------------------------------------------------------------
+
+// Fills out with the bias (or 0) when there is nothing to multiply; true when it did.
+bool empty_product(float* out, int64_t batch, int64_t rows, int64_t cols, const float* bias) {
+  if (batch <= 0 || rows <= 0) return true;
+  if (cols > 0) return false;
+  for (int64_t i = 0; i < batch; ++i)
+    for (int64_t j = 0; j < rows; ++j) out[i * rows + j] = bias ? bias[j] : 0.0f;
+  return true;
+}
+
+}  // namespace
+
+void bitmap_linear(float* out, const float* x, int64_t batch, const BitmapWeight& w, const float* bias) {
+  if (empty_product(out, batch, w.rows, w.cols, bias)) return;
+  const bool f16 = w.vdt == SparseValueType::F16;
+  if (batch == 1) {
+    return f16 ? bitmap_gemv<SparseValueType::F16>(out, x, w, bias) : bitmap_gemv<SparseValueType::F32>(out, x, w, bias);
+  }
+  f16 ? bitmap_gemm<SparseValueType::F16>(out, x, batch, w, bias) : bitmap_gemm<SparseValueType::F32>(out, x, batch, w, bias);
+}
+
+void csr_linear(float* out, const float* x, int64_t batch, const CsrWeight& w, const float* bias) {
+  if (empty_product(out, batch, w.rows, w.cols, bias)) return;
+  const bool f16 = w.vdt == SparseValueType::F16;
+  if (batch == 1) {
+    return f16 ? csr_gemv<SparseValueType::F16>(out, x, w, bias) : csr_gemv<SparseValueType::F32>(out, x, w, bias);
+  }
+  f16 ? csr_gemm<SparseValueType::F16>(out, x, batch, w, bias) : csr_gemm<SparseValueType::F32>(out, x, batch, w, bias);
+}
+
+void blocked_csr_linear(float* out, const float* x, int64_t batch, const BlockedCsrWeight& w, const float* bias) {
+  if (empty_product(out, batch, w.rows, w.cols, bias)) return;
+  const bool f16 = w.vdt == SparseValueType::F16;
+  if (batch == 1) {
+    return f16 ? bcsr_gemv<SparseValueType::F16>(out, x, w, bias) : bcsr_gemv<SparseValueType::F32>(out, x, w, bias);
+  }
+  f16 ? bcsr_gemm<SparseValueType::F16>(out, x, batch, w, bias) : bcsr_gemm<SparseValueType::F32>(out, x, batch, w, bias);
+}
+
+}  // namespace sieve::cpu::avx2

@@ -1,0 +1,12 @@
+export { InputStatsAccumulator } from "./input-stats.js";
+export type { LinearInputStats, InputStatsOptions } from "./input-stats.js";
+export { calibrationTokenCount, validateCalibrationSamples } from "./samples.js";
+export type { CalibrationSamples } from "./samples.js";
+export { calibrationFromText, calibrationFromTextFile } from "./text-source.js";
+export type { TextCalibrationOptions } from "./text-source.js";
+export { calibrationFromModel } from "./model-source.js";
+export type { GeneratedCalibrationOptions } from "./model-source.js";
+export { blockLinearPaths, linearInputGroups, collectBlockInputs } from "./linear-inputs.js";
+export type { BlockInputCollector } from "./linear-inputs.js";
+export { runBlockwise } from "./blockwise.js";
+export type { BlockwiseOptions, BlockwiseProgress, BlockwiseResult } from "./blockwise.js";

@@ -1,0 +1,80 @@
+/**
+ * Kernel-level measurement for the activation-sparse GEMV: the dense [out, in] GEMV against the
+ * input-major sparse GEMV at several sparsities, per shape, dtype, thread count and thread split,
+ * on weights too large for the caches (a rotating pool of distinct matrices). Prints GB/s of the
+ * bytes actually read and the speedup over dense next to its byte ceiling 1 / (1 - sparsity).
+ *
+ *   SIEVE_NATIVE_ADDON=... node_modules/.bin/tsx --tsconfig tooling/activation/tsconfig.json tooling/activation/kernel-bench.ts [f16|f32] [batch sizes...]
+ */
+import { loadavg } from "node:os";
+import { Rng, f32ToF16Bits, loadNativeBackend } from "@sieve/core";
+
+const loaded = loadNativeBackend();
+if (!loaded.ok) throw new Error(loaded.reason);
+const addon = loaded.backend.addon;
+const dtype = (process.argv[2] ?? "f16") as "f16" | "f32";
+const wdt = dtype === "f16" ? 1 : 0;
+const bytesPerWeight = dtype === "f16" ? 2 : 4;
+const POOL_BYTES = 512 * 1024 * 1024;
+const rng = new Rng(7);
+
+function randomWeights(count: number): Float32Array | Uint16Array {
+  const f = rng.fillNormal(new Float32Array(count), 0, 0.02);
+  if (dtype === "f32") return f;
+  const h = new Uint16Array(count);
+  for (let i = 0; i < count; i++) h[i] = f32ToF16Bits(f[i]!);
+  return h;
+}
+
+/** Best-of-repeats seconds per call of fn over the pool (each call on the next matrix). */
+function time(calls: number, fn: (i: number) => void): number {
+  for (let i = 0; i < Math.min(calls, 4); i++) fn(i);
+  let best = Infinity;
+  for (let rep = 0; rep < 3; rep++) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) fn(i);
+    best = Math.min(best, (performance.now() - t0) / 1000 / calls);
+  }
+  return best;
+}
+
+function activeSet(k: number, sparsity: number): Int32Array {
+  const idx: number[] = [];
+  for (let j = 0; j < k; j++) if (rng.next() >= sparsity) idx.push(j);
+  return Int32Array.from(idx);
+}
+
+const shapes: Array<[string, number, number]> = [
+  ["q/o 2048->2048", 2048, 2048],
+  ["k/v 2048->256", 2048, 256],
+  ["gate/up 2048->5632", 2048, 5632],
+  ["down 5632->2048", 5632, 2048],
+];
+
+console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; dtype ${dtype}`);
+for (const threads of [1, 2]) {
+  addon.setThreads(threads);
+  const bw = addon.measureReadBandwidth(256 * 1024 * 1024, threads, 3);
+  console.log(`\nthreads ${threads}: streaming read ${bw.toFixed(1)} GB/s`);
+  console.log("shape                  | dense GB/s | s    | inputs GB/s | speedup | columns GB/s | speedup | ceiling");
+  for (const [name, k, n] of shapes) {
+    const bytes = k * n * bytesPerWeight;
+    const copies = Math.max(2, Math.floor(POOL_BYTES / 2 / bytes));
+    const dense = Array.from({ length: copies }, () => randomWeights(k * n));
+    const x = rng.fillNormal(new Float32Array(k), 0, 1);
+    const out = new Float32Array(n);
+    const tDense = time(copies, (i) => addon.gemv(out, x, dense[i % copies]!, wdt, n, k, null));
+    // The same values serve as input-major weights: only the layout matters for speed.
+    for (const s of [0, 0.25, 0.5, 0.65]) {
+      const idx = activeSet(k, s);
+      const tIn = time(copies, (i) => addon.sparseGemvIm(out, x, idx, idx.length, dense[i % copies]!, wdt, n, k, null, 1));
+      const tCol = time(copies, (i) => addon.sparseGemvIm(out, x, idx, idx.length, dense[i % copies]!, wdt, n, k, null, 2));
+      const read = idx.length * n * bytesPerWeight;
+      console.log(
+        `${name.padEnd(22)} | ${(bytes / tDense / 1e9).toFixed(1).padStart(10)} | ${s.toFixed(2)} | ${(read / tIn / 1e9).toFixed(1).padStart(11)} | ${(tDense / tIn).toFixed(2).padStart(7)} | ${(read / tCol / 1e9).toFixed(1).padStart(12)} | ${(tDense / tCol).toFixed(2).padStart(7)} | ${(k / Math.max(1, idx.length)).toFixed(2)}`,
+      );
+    }
+    dense.length = 0;
+  }
+}
+console.log(`\nload average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
