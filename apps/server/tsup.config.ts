@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", cli: "src/cli/main.ts" },
+  entry: { index: "src/index.ts", cli: "src/cli/main.ts", "engine-worker": "src/engine/worker/engine-worker.ts" },
   format: ["esm", "cjs"],
   dts: { entry: { index: "src/index.ts" } },
   sourcemap: true,

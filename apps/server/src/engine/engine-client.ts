@@ -55,7 +55,12 @@ export class EngineClient implements Engine {
   /** Starts a worker, loads the model named by `spec` in it, and resolves once it serves. */
   static start(spec: string, options: EngineClientOptions = {}): Promise<EngineClient> {
     const { onProgress, onCrash, resourceLimits, ...loadOptions } = options;
-    const worker = spawnEngineWorker({ spec, options: loadOptions }, resourceLimits);
+    let worker: Worker;
+    try {
+      worker = spawnEngineWorker({ spec, options: loadOptions }, resourceLimits);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     return new Promise((resolve, reject) => {
       const onMessage = (message: FromWorker) => {
         if (message.type === "progress") onProgress?.(message.progress);

@@ -14,11 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveStories260K, STORIES_260K, TINYSTORIES_TEXT } from "./assets.fixture.js";
 import { EngineClient } from "./engine-client.js";
 import { collect, type Collected } from "./events.fixture.js";
-import type { EngineRequest } from "./types.js";
+import type { EngineLoadProgress, EngineRequest } from "./types.js";
 
 const available = haveStories260K();
 
-/** 16 different story openings (3 to ~60 words, two of them long), each with its own max tokens. */
+/** 16 different story openings (3 to 64 words), each with its own max tokens. */
 function storyRequests(): EngineRequest[] {
   const stories = readFileSync(TINYSTORIES_TEXT, "utf8")
     .split("<|endoftext|>")
@@ -26,7 +26,7 @@ function storyRequests(): EngineRequest[] {
     .filter((s) => s.length > 0);
   return Array.from({ length: 16 }, (_, i) => {
     const words = stories[i]!.split(/\s+/);
-    const take = i === 5 || i === 11 ? 120 : 3 + ((i * 7) % 40);
+    const take = i === 5 || i === 11 ? 64 : 3 + ((i * 7) % 40);
     return { id: `story-${i}`, prompt: words.slice(0, take).join(" "), maxTokens: 8 + ((i * 13) % 60), temperature: 0 };
   });
 }
@@ -46,17 +46,27 @@ describe.skipIf(!available)("engine on stories260K (worker thread, reference ker
   const requests = available ? storyRequests() : [];
   let engine: EngineClient;
   let alone: Collected[];
+  const progress: EngineLoadProgress[] = [];
 
   beforeAll(async () => {
-    engine = await EngineClient.start(STORIES_260K, { backend: "reference", kvBlocks: 512, enablePrefixCaching: false, maxBatchedTokens: 256, maxPrefillChunk: 64 });
+    engine = await EngineClient.start(STORIES_260K, {
+      backend: "reference",
+      kvBlocks: 512,
+      enablePrefixCaching: false,
+      maxBatchedTokens: 256,
+      maxPrefillChunk: 64,
+      onProgress: (p) => progress.push(p),
+    });
     alone = await sequentially(engine, requests);
   });
   afterAll(async () => {
     await engine?.shutdown();
   });
 
-  it("runs real text: prompts are tokenized and completions detokenized", () => {
+  it("loads in the worker (reporting progress) and runs real text: prompts tokenized, completions detokenized", () => {
     expect(engine.info).toMatchObject({ format: "llama2c", vocabSize: 512, hasTokenizer: true, backend: "reference" });
+    // The worker reported load progress, the end of it included.
+    expect(progress.at(-1)).toMatchObject({ phase: "read tensors", done: progress.at(-1)!.total });
     for (const c of alone) expect(c.finish?.finishReason).toMatch(/stop|length/);
     expect(alone.filter((c) => c.tokenIds.length > 0).length).toBeGreaterThan(12);
     expect(alone.map((c) => c.text).join("")).toMatch(/[a-z]{3,}/);
@@ -70,7 +80,7 @@ describe.skipIf(!available)("engine on stories260K (worker thread, reference ker
   });
 
   it("the same under preemption forced by a tiny KV pool", async () => {
-    const tight = await EngineClient.start(STORIES_260K, { backend: "reference", kvBlocks: 20, enablePrefixCaching: false, maxPrefillChunk: 64 });
+    const tight = await EngineClient.start(STORIES_260K, { backend: "reference", kvBlocks: 12, enablePrefixCaching: false, maxPrefillChunk: 64 });
     try {
       const together = await concurrently(tight, requests);
       expect(together.map(outcome)).toEqual(alone.map(outcome));
@@ -85,16 +95,17 @@ describe.skipIf(!available)("engine on stories260K (worker thread, reference ker
 
   it("prefix caching reuses the blocks of a shared prefix and still gives identical outputs", async () => {
     const story = requests[5]!.prompt!;
-    const shared = requests.slice(0, 8).map((r, i) => ({ ...r, id: `shared-${i}`, prompt: `${story} ${r.prompt}` }));
+    const shared = requests.slice(0, 6).map((r, i) => ({ ...r, id: `shared-${i}`, prompt: `${story} ${r.prompt}` }));
     const expected = await sequentially(engine, shared);
     const cached = await EngineClient.start(STORIES_260K, { backend: "reference", kvBlocks: 512, maxPrefillChunk: 64 });
     try {
       const first = await collect(cached.submit(shared[0]!));
       const rest = await concurrently(cached, shared.slice(1));
       expect([first, ...rest].map(outcome)).toEqual(expected.map(outcome));
-      for (const c of rest) expect(c.finish!.usage.cachedPromptTokens).toBeGreaterThanOrEqual(128);
+      // The story is ~130 tokens: at least its first 7 full blocks of 16 come from the cache.
+      for (const c of rest) expect(c.finish!.usage.cachedPromptTokens).toBeGreaterThanOrEqual(112);
       const stats = await cached.stats();
-      expect(stats.prefixCache.hitTokens).toBeGreaterThanOrEqual(7 * 128);
+      expect(stats.prefixCache.hitTokens).toBeGreaterThanOrEqual(5 * 112);
       expect(stats.kv.cachedBlocks).toBeGreaterThan(0);
     } finally {
       await cached.shutdown();

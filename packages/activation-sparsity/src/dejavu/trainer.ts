@@ -20,7 +20,7 @@ export interface LabeledRows {
 export interface PredictorTrainOptions {
   /** Hidden width r of the predictor. */
   rank: number;
-  /** Adam step size (default 3e-3). */
+  /** Adam step size (default 1e-2). */
   learningRate?: number;
   /** Rows per mini-batch (default 128). */
   batchSize?: number;
@@ -93,7 +93,7 @@ export function trainPredictor(train: LabeledRows, heldOut: LabeledRows, options
   const validation = heldOut.rows > 0 ? heldOut : train;
 
   const grads = { w1: new Float32Array(d * r), b1: new Float32Array(r), w2: new Float32Array(r * n), b2: new Float32Array(n) };
-  const adam = new Adam([model.w1, model.b1, model.w2, model.b2], { learningRate: options.learningRate ?? 3e-3 });
+  const adam = new Adam([model.w1, model.b1, model.w2, model.b2], { learningRate: options.learningRate ?? 1e-2 });
   const act = new Float32Array(batchSize * r);
   const dz = new Float32Array(batchSize * n);
   const dAct = new Float32Array(batchSize * r);

@@ -25,6 +25,13 @@ describe("magnitude pruning", () => {
     }
   });
 
+  it("per row spreads a fractional s·cols over the rows (counts differ by at most one, the total is exact)", () => {
+    const { mask } = magnitudePrune(w, { sparsity: 0.55 }, "row"); // 16.5 per row
+    const counts = Array.from({ length: 10 }, (_, r) => prunedInRow(mask, r, 30));
+    expect(new Set(counts)).toEqual(new Set([16, 17]));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(165);
+  });
+
   it("per layer prunes exactly round(s·numel) with one threshold", () => {
     const { mask } = magnitudePrune(w, { sparsity: 0.37 });
     expect(maskSparsity(mask)).toBe(Math.round(0.37 * 300) / 300);

@@ -18,8 +18,9 @@ export function magnitudeScores(w: Float32Array): Float32Array {
 }
 
 /**
- * Prunes the smallest |w|: round(s · rows · cols) of the layer ("layer"), round(s · cols) of each
- * row ("row"), or the m - n smallest of each N:M group. Ties: the lower flat index is pruned first.
+ * Prunes the smallest |w|: round(s · rows · cols) of the layer ("layer"), s · cols of each row
+ * ("row"; see maskPerRow for the rounding), or the m - n smallest of each N:M group. Ties: the
+ * lower flat index is pruned first.
  */
 export function magnitudePrune(w: WeightMatrix, target: PruneTarget, scope: MagnitudeScope = "layer"): PrunedWeight {
   checkMatrix(w, "magnitudePrune");

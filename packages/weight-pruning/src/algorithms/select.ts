@@ -50,11 +50,16 @@ function pruneLowestSmall(scores: Scores, offset: number, length: number, count:
   for (let k = 0; k < count && k < length; k++) mask[offset + order[k]!] = 0;
 }
 
-/** Prunes round(sparsity · cols) weights in every row, by lowest score within the row. */
+/**
+ * Prunes the lowest scores within each row. Row r prunes round(s·cols·(r+1)) - round(s·cols·r)
+ * weights: exactly s·cols in every row when that is an integer, otherwise ⌊s·cols⌋ or ⌈s·cols⌉
+ * spread evenly, so that the layer prunes exactly round(s·rows·cols) (the reference code's
+ * int(s·cols) per row would prune 59.4% of a 64-column layer asked for 60%).
+ */
 export function maskPerRow(scores: Scores, rows: number, cols: number, sparsity: number): Uint8Array {
   const mask = new Uint8Array(rows * cols).fill(1);
-  const count = Math.round(sparsity * cols);
-  for (let r = 0; r < rows; r++) pruneLowest(scores, r * cols, cols, count, mask);
+  const perRow = sparsity * cols;
+  for (let r = 0; r < rows; r++) pruneLowest(scores, r * cols, cols, Math.round(perRow * (r + 1)) - Math.round(perRow * r), mask);
   return mask;
 }
 

@@ -5,8 +5,9 @@ import { columnNorms, wandaMask, wandaPrune } from "./wanda.js";
 
 /**
  * The formula written out directly: S_ij = |W_ij| · ||X_:,j||_2; in each row sort the columns by
- * (score, column index) and prune the first round(s · cols). Sorting with the index as the
- * second key is the tie rule the implementation documents: equal scores prune the lower column.
+ * (score, column index) and prune the first k_r = round(s·cols·(r+1)) - round(s·cols·r) (= s·cols
+ * when that is an integer). Sorting with the index as the second key is the tie rule the
+ * implementation documents: equal scores prune the lower column.
  */
 function directWandaMask(w: Float32Array, rows: number, cols: number, x: Float32Array, tokens: number, s: number): Uint8Array {
   const norm = new Array<number>(cols).fill(0);
@@ -19,7 +20,7 @@ function directWandaMask(w: Float32Array, rows: number, cols: number, x: Float32
   for (let r = 0; r < rows; r++) {
     const metric = Array.from({ length: cols }, (_, j) => Math.abs(w[r * cols + j]!) * norm[j]!);
     const order = metric.map((_, j) => j).sort((a, b) => metric[a]! - metric[b]! || a - b);
-    for (const j of order.slice(0, Math.round(s * cols))) mask[r * cols + j] = 0;
+    for (const j of order.slice(0, Math.round(s * cols * (r + 1)) - Math.round(s * cols * r))) mask[r * cols + j] = 0;
   }
   return mask;
 }
@@ -29,7 +30,7 @@ describe("Wanda", () => {
     const rng = new Rng(11);
     const w = randomWeight(rng, 24, 40);
     const x = correlatedInputs(rng, 96, 40);
-    for (const s of [0.25, 0.5, 0.7]) {
+    for (const s of [0.25, 0.5, 0.7, 0.6]) {
       const mask = wandaMask(w, columnNorms(x, 96, 40), { sparsity: s });
       expect([...mask]).toEqual([...directWandaMask(w.data, 24, 40, x, 96, s)]);
     }

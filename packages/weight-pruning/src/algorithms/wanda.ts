@@ -35,8 +35,9 @@ export function wandaScores(w: WeightMatrix, inputNorms: ArrayLike<number>): Flo
 }
 
 /**
- * The Wanda mask: in each row, prune the round(s · cols) lowest scores (unstructured), or the
- * m - n lowest of each aligned N:M group. Ties: the lower column index is pruned first.
+ * The Wanda mask: in each row, prune the lowest s · cols scores (unstructured; see maskPerRow for
+ * the rounding when s · cols is not an integer), or the m - n lowest of each aligned N:M group.
+ * Ties: the lower column index is pruned first.
  */
 export function wandaMask(w: WeightMatrix, inputNorms: ArrayLike<number>, target: PruneTarget): Uint8Array {
   const scores = wandaScores(w, inputNorms);

@@ -39,11 +39,19 @@ async function runConvert(ctx: CommandContext, flags: ConvertFlags): Promise<voi
   } else {
     await writeGguf(flags.out, withMatrixDtype(checkpoint, flags.dtype));
     files = [flags.out];
-    if (!checkpoint.tokenizer) warnings.push("the checkpoint has no tokenizer, so the GGUF has no vocabulary (llama.cpp needs one to load it)");
+    if (!embedsVocabulary(checkpoint)) {
+      const what = checkpoint.tokenizer ? `its ${checkpoint.tokenizer.kind} tokenizer cannot be embedded yet` : "the checkpoint has no tokenizer";
+      warnings.push(`${what}, so the GGUF has no vocabulary: llama.cpp will not load it, and Sieve will need --tokenizer`);
+    }
   }
   for (const w of warnings) ctx.log.warn(w);
   const result = { from: flags.model, to: flags.to, out: flags.out, dtype: flags.dtype ?? null, files, warnings, seconds: Math.round(performance.now() - start) / 1000 };
   printResult(ctx, flags.json, result, () => `wrote ${flags.out} (${flags.to}${flags.dtype ? `, ${flags.dtype}` : ""}): ${files.join(", ")}\n${warnings.map((w) => `warning: ${w}\n`).join("")}`);
+}
+
+/** writeGguf embeds the tokenizer's vocabulary when the tokenizer exposes one as `ggufVocab` (its documented contract). */
+function embedsVocabulary(checkpoint: LoadedCheckpoint): boolean {
+  return (checkpoint.tokenizer as { ggufVocab?: unknown } | undefined)?.ggufVocab !== undefined;
 }
 
 /**

@@ -8,8 +8,6 @@
 // split M instead.
 //
 // Everything here is in an anonymous namespace and uses no library templates (see cpu/parallel.h).
-#include <cstdlib>
-
 #include "cpu/avx2/linear_kernels.h"
 #include "cpu/avx2/widen.h"
 #include "cpu/parallel.h"
@@ -24,22 +22,6 @@ constexpr int64_t KC = 256;   // depth of one packed block: B micro-panel 16 KB,
 constexpr int64_t MC = 144;   // x rows per packed A block: 144 KB (L2)
 constexpr int64_t NC = 2048;  // W rows per packed B block: 2 MB (L2/L3)
 
-// A per-thread, grow-only, 64-byte aligned scratch buffer (no std::vector here: see top of file).
-struct Scratch {
-  float* data = nullptr;
-  int64_t capacity = 0;
-  ~Scratch() { std::free(data); }
-  float* get(int64_t floats) {
-    if (floats > capacity) {
-      std::free(data);
-      const size_t bytes = static_cast<size_t>((floats * 4 + 63) / 64 * 64);
-      data = static_cast<float*>(std::aligned_alloc(64, bytes));
-      if (!data) std::abort();  // out of memory for a few MB of scratch: nothing sensible to do
-      capacity = floats;
-    }
-    return data;
-  }
-};
 thread_local Scratch t_pack_a;
 thread_local Scratch t_pack_b;
 

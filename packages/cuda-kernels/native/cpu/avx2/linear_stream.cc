@@ -83,16 +83,21 @@ constexpr int64_t kGroupRows = 8;  // W rows advancing through k together
 constexpr int64_t kChunk = 256;    // depth per chunk: W chunk 8 KB (f32), x chunk m KB
 
 // acc[i * kGroupRows + r] (+)= x[i, 0:len] · w[r, 0:len] for an MT x RT register tile (x rows
-// ldx apart, W rows ldw apart). x comes straight from memory as an FMA operand (L1), so only the
-// RT widened W vectors and the MT * RT accumulators occupy registers.
-template <WDType D, int MT, int RT>
+// ldx apart, W rows ldw apart). x comes straight from L1 as an FMA operand, so only the RT widened
+// W vectors and the MT * RT accumulators occupy registers. PF: prefetch each W row kPrefetchBytes
+// ahead (only when W is read from memory here rather than from the staging buffer).
+template <WDType D, int MT, int RT, bool PF>
 inline void chunk_tile(__m256* acc, const float* x, int64_t ldx, const void* w, int64_t ldw, int64_t len) {
   __m256 a[MT][RT];
   for (int i = 0; i < MT; ++i)
     for (int r = 0; r < RT; ++r) a[i][r] = acc[i * kGroupRows + r];
+  const char* wb = static_cast<const char*>(w);
   for (int64_t p = 0; p < len; p += 8) {
     __m256 wv[RT];
-    for (int r = 0; r < RT; ++r) wv[r] = load8<D>(w, r * ldw + p);
+    for (int r = 0; r < RT; ++r) {
+      if constexpr (PF) _mm_prefetch(wb + (r * ldw + p) * bytes_per_weight<D>() + kPrefetchBytes, _MM_HINT_T0);
+      wv[r] = load8<D>(w, r * ldw + p);
+    }
     for (int i = 0; i < MT; ++i) {
       const __m256 xv = _mm256_loadu_ps(x + i * ldx + p);
       for (int r = 0; r < RT; ++r) a[i][r] = _mm256_fmadd_ps(xv, wv[r], a[i][r]);
@@ -102,58 +107,75 @@ inline void chunk_tile(__m256* acc, const float* x, int64_t ldx, const void* w, 
     for (int r = 0; r < RT; ++r) acc[i * kGroupRows + r] = a[i][r];
 }
 
-// The W element offset of row r, depth p, as load8 expects it (element units of the dtype).
+// The address of W element `elements` (dtype units).
 template <WDType D>
 inline const void* offset(const void* w, int64_t elements) {
   return static_cast<const char*>(w) + elements * bytes_per_weight<D>();
 }
 
 // MT x rows against `rows` (<= 8) W rows over one chunk, in tiles of RT W rows.
-template <WDType D, int MT>
+template <WDType D, int MT, bool PF>
 inline void chunk_rows(__m256* acc, const float* x, int64_t ldx, const void* w, int64_t ldw, int64_t rows,
                        int64_t len) {
   constexpr int RT = MT <= 2 ? 4 : 2;  // MT * RT <= 8 accumulators + RT weight vectors
   int64_t r = 0;
-  for (; r + RT <= rows; r += RT) chunk_tile<D, MT, RT>(acc + r, x, ldx, offset<D>(w, r * ldw), ldw, len);
-  for (; r < rows; ++r) chunk_tile<D, MT, 1>(acc + r, x, ldx, offset<D>(w, r * ldw), ldw, len);
+  for (; r + RT <= rows; r += RT) chunk_tile<D, MT, RT, PF>(acc + r, x, ldx, offset<D>(w, r * ldw), ldw, len);
+  for (; r < rows; ++r) chunk_tile<D, MT, 1, PF>(acc + r, x, ldx, offset<D>(w, r * ldw), ldw, len);
 }
 
 // All m x rows (in tiles of up to 4) against one chunk of `rows` W rows.
-template <WDType D>
+template <WDType D, bool PF>
 inline void chunk_all(__m256* acc, const float* x, int64_t ldx, int64_t m, const void* w, int64_t ldw, int64_t rows,
                       int64_t len) {
   for (int64_t i0 = 0; i0 < m; i0 += 4) {
     __m256* a = acc + i0 * kGroupRows;
     const float* xs = x + i0 * ldx;
     switch (imin(4, m - i0)) {
-      case 4: chunk_rows<D, 4>(a, xs, ldx, w, ldw, rows, len); break;
-      case 3: chunk_rows<D, 3>(a, xs, ldx, w, ldw, rows, len); break;
-      case 2: chunk_rows<D, 2>(a, xs, ldx, w, ldw, rows, len); break;
-      default: chunk_rows<D, 1>(a, xs, ldx, w, ldw, rows, len); break;
+      case 4: chunk_rows<D, 4, PF>(a, xs, ldx, w, ldw, rows, len); break;
+      case 3: chunk_rows<D, 3, PF>(a, xs, ldx, w, ldw, rows, len); break;
+      case 2: chunk_rows<D, 2, PF>(a, xs, ldx, w, ldw, rows, len); break;
+      default: chunk_rows<D, 1, PF>(a, xs, ldx, w, ldw, rows, len); break;
     }
   }
 }
 
-// All m x rows against W rows [row0, row0 + rows). With more than 4 x rows, each W chunk is used
-// by several register tiles, so half-precision chunks are widened once into an L1 buffer instead
-// of once per tile (the conversions share ports with the FMAs, which bind at m >= 8).
-template <WDType D>
-void small_m_group(float* out, const float* x, const void* w, int64_t m, int64_t n, int64_t k, const float* bias,
-                   int64_t row0, int64_t rows) {
-  __m256 acc[kStreamMaxRows * kGroupRows];
-  for (int64_t i = 0; i < m * kGroupRows; ++i) acc[i] = _mm256_setzero_ps();
-  alignas(64) float widened[kGroupRows * kChunk];
-  const bool widen = D != WDType::F32 && m > 4;
-  const int64_t k8 = k & ~int64_t{7};
+// x[:, 0:k8] rearranged chunk by chunk: chunk c is [m][kChunk] contiguous (the last one padded).
+// In place, x's rows are k floats apart; with k a multiple of 1024 the m row pieces of a chunk and
+// the 8 W row pieces would all map to the same L1 sets and evict each other.
+void pack_x(float* xp, const float* x, int64_t m, int64_t k, int64_t k8) {
   for (int64_t p0 = 0; p0 < k8; p0 += kChunk) {
     const int64_t len = imin(kChunk, k8 - p0);
+    for (int64_t i = 0; i < m; ++i) std::memcpy(xp + i * kChunk, x + i * k + p0, static_cast<size_t>(len) * 4);
+    xp += m * kChunk;
+  }
+}
+
+// All m x rows against W rows [row0, row0 + rows). With more than 4 x rows each W chunk is used by
+// several register tiles, so it is first copied (f16/bf16: widened) into a contiguous L1 buffer:
+// half-precision conversions happen once instead of once per tile (they share ports with the FMAs,
+// which bind at m >= 8), and the tiles never re-read W from a conflicting L1 set.
+template <WDType D>
+void small_m_group(float* out, const float* x, const float* xp, const void* w, int64_t m, int64_t n, int64_t k,
+                   const float* bias, int64_t row0, int64_t rows) {
+  __m256 acc[kStreamMaxRows * kGroupRows];
+  for (int64_t i = 0; i < m * kGroupRows; ++i) acc[i] = _mm256_setzero_ps();
+  alignas(64) float staged[kGroupRows * kChunk];
+  const bool stage = m > 4;
+  const int64_t k8 = k & ~int64_t{7};
+  for (int64_t p0 = 0; p0 < k8; p0 += kChunk, xp += m * kChunk) {
+    const int64_t len = imin(kChunk, k8 - p0);
     const void* wchunk = offset<D>(w, row0 * k + p0);
-    if (widen) {
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t p = 0; p < len; p += 8) _mm256_store_ps(widened + r * kChunk + p, load8<D>(wchunk, r * k + p));
-      chunk_all<WDType::F32>(acc, x + p0, k, m, widened, kChunk, rows, len);
+    if (stage) {
+      const char* wb = static_cast<const char*>(wchunk);
+      for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t p = 0; p < len; p += 8) {
+          _mm_prefetch(wb + (r * k + p) * bytes_per_weight<D>() + kPrefetchBytes, _MM_HINT_T0);
+          _mm256_store_ps(staged + r * kChunk + p, load8<D>(wchunk, r * k + p));
+        }
+      }
+      chunk_all<WDType::F32, false>(acc, xp, kChunk, m, staged, kChunk, rows, len);
     } else {
-      chunk_all<D>(acc, x + p0, k, m, wchunk, k, rows, len);
+      chunk_all<D, true>(acc, xp, kChunk, m, wchunk, k, rows, len);
     }
   }
   for (int64_t i = 0; i < m; ++i) {
@@ -165,13 +187,19 @@ void small_m_group(float* out, const float* x, const void* w, int64_t m, int64_t
   }
 }
 
+thread_local Scratch t_packed_x;
+
 template <WDType D>
 void small_m_typed(float* out, const float* x, const void* w, int64_t m, int64_t n, int64_t k, const float* bias) {
+  const int64_t k8 = k & ~int64_t{7};
+  const int64_t chunks = (k8 + kChunk - 1) / kChunk;
+  float* xp = t_packed_x.get(imax(1, chunks * m * kChunk));  // the caller's buffer, read by every thread
+  pack_x(xp, x, m, k, k8);
   const int64_t groups = (n + kGroupRows - 1) / kGroupRows;
   auto body = [=](int64_t b, int64_t e) {
     for (int64_t g = b; g < e; ++g) {
       const int64_t row0 = g * kGroupRows;
-      small_m_group<D>(out, x, w, m, n, k, bias, row0, imin(kGroupRows, n - row0));
+      small_m_group<D>(out, x, xp, w, m, n, k, bias, row0, imin(kGroupRows, n - row0));
     }
   };
   sieve::detail::parallel_for_each(groups, imax(1, kGrainWeights / (kGroupRows * k)), body);

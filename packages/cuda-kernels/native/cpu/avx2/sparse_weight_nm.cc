@@ -2,10 +2,10 @@
 // documented in sieve/sparse_weight_kernels.h.
 //
 // Both patterns spend one index byte per 8 columns and hold 4 kept values per 8 columns, so one
-// kernel serves both; only the table that turns an index byte into lane numbers differs.
+// kernel serves both; only the tables that turn an index byte into lane numbers differ.
 // Per 16 columns (one "unit": 2 index bytes, 8 values):
-//   lanes = [lut[byte0] | lut[byte1]]                 8 lane numbers in 0..7, one table load each
-//   g     = blend(permute(x[0:8], lanes), permute(x[8:16], lanes))   the 8 activations that meet
+//   lo, hi = lut.lo[byte0], lut.hi[byte1]             lane numbers (0..7), one table load each
+//   g     = blend(permute(x[0:8], lo), permute(x[8:16], hi))   the 8 activations that meet
 //                                                     the 8 kept weights (lanes 0-3 from the first
 //                                                     8 columns, 4-7 from the second)
 //   acc  += g * widen(values[0:8])
@@ -23,38 +23,47 @@
 namespace sieve::cpu::avx2 {
 namespace {
 
-// Lane numbers (0..7 within 8 columns) of the 4 kept values an index byte describes.
+// Lane numbers of the 4 kept values an index byte describes, in two tables so that a 16-column
+// unit needs no lane insert: `lo` puts them in lanes 0-3 (for the unit's first 8 columns), `hi`
+// in lanes 4-7 (second 8 columns); the other lanes are unused. 8 KB each, L1-resident.
 struct NmLut {
-  alignas(16) int32_t lanes[256][4];
+  alignas(32) int32_t lo[256][8];
+  alignas(32) int32_t hi[256][8];
 };
 
-// 2:4: the byte holds two groups of 4 columns, two 2-bit positions each.
-constexpr NmLut make_lut_2of4() {
+// The 4 lane numbers (0..7 within 8 columns) of index byte b.
+//   2:4: the byte holds two groups of 4 columns, two 2-bit positions each;
+//   4:8: the byte is a bitmap of one group of 8 columns: its first four set bits, ascending
+//        (missing values are stored as 0, so their lane can be anything valid).
+constexpr void nm_lanes(int b, bool two_of_four, int32_t* lanes) {
+  if (two_of_four) {
+    lanes[0] = b & 3;
+    lanes[1] = (b >> 2) & 3;
+    lanes[2] = 4 + ((b >> 4) & 3);
+    lanes[3] = 4 + ((b >> 6) & 3);
+    return;
+  }
+  int n = 0;
+  for (int p = 0; p < 8 && n < 4; ++p)
+    if ((b >> p) & 1) lanes[n++] = p;
+  for (; n < 4; ++n) lanes[n] = 0;
+}
+
+constexpr NmLut make_nm_lut(bool two_of_four) {
   NmLut t{};
   for (int b = 0; b < 256; ++b) {
-    t.lanes[b][0] = b & 3;
-    t.lanes[b][1] = (b >> 2) & 3;
-    t.lanes[b][2] = 4 + ((b >> 4) & 3);
-    t.lanes[b][3] = 4 + ((b >> 6) & 3);
+    int32_t lanes[4] = {0, 0, 0, 0};
+    nm_lanes(b, two_of_four, lanes);
+    for (int l = 0; l < 4; ++l) {
+      t.lo[b][l] = lanes[l];
+      t.hi[b][4 + l] = lanes[l];
+    }
   }
   return t;
 }
 
-// 4:8: the byte is a bitmap of one group of 8 columns; its first four set bits, ascending.
-// Missing values (fewer than 4 bits) are stored as 0, so their lane can be anything valid.
-constexpr NmLut make_lut_4of8() {
-  NmLut t{};
-  for (int b = 0; b < 256; ++b) {
-    int n = 0;
-    for (int p = 0; p < 8 && n < 4; ++p)
-      if ((b >> p) & 1) t.lanes[b][n++] = p;
-    for (; n < 4; ++n) t.lanes[b][n] = 0;
-  }
-  return t;
-}
-
-constexpr NmLut kLut2of4 = make_lut_2of4();
-constexpr NmLut kLut4of8 = make_lut_4of8();
+constexpr NmLut kLut2of4 = make_nm_lut(true);
+constexpr NmLut kLut4of8 = make_nm_lut(false);
 
 inline const NmLut& lut_for(const NmWeight& w) { return w.m == 4 ? kLut2of4 : kLut4of8; }
 
@@ -70,17 +79,27 @@ inline NmShape nm_shape(const NmWeight& w) {
   return {groups * w.n, bytes_per_8_columns(w.cols), w.cols / 16, groups};
 }
 
-inline __m256i unit_lanes(const NmLut& lut, const uint8_t* ib, int64_t u) {
-  const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(lut.lanes[ib[2 * u]]));
-  const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(lut.lanes[ib[2 * u + 1]]));
-  return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+// Lane numbers for the unit's first 8 columns (lanes 0-3) and second 8 columns (lanes 4-7).
+struct UnitLanes {
+  __m256i lo;
+  __m256i hi;
+};
+inline UnitLanes unit_lanes(const NmLut& lut, const uint8_t* ib, int64_t u) {
+  return {_mm256_load_si256(reinterpret_cast<const __m256i*>(lut.lo[ib[2 * u]])),
+          _mm256_load_si256(reinterpret_cast<const __m256i*>(lut.hi[ib[2 * u + 1]]))};
 }
 
 // The 8 activations of unit u that meet its 8 kept weights.
-inline __m256 unit_gather(const float* x, __m256i lanes, int64_t u) {
-  const __m256 a = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 16 * u), lanes);
-  const __m256 b = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 16 * u + 8), lanes);
+inline __m256 unit_gather(const float* x, const UnitLanes& lanes, int64_t u) {
+  const __m256 a = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 16 * u), lanes.lo);
+  const __m256 b = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 16 * u + 8), lanes.hi);
   return _mm256_blend_ps(a, b, 0xF0);
+}
+
+// Column numbers (relative to the unit) of the unit's 8 value slots, for the AXPY decode.
+inline __m256i unit_columns(const UnitLanes& lanes) {
+  const __m256i eight_hi = _mm256_setr_epi32(0, 0, 0, 0, 8, 8, 8, 8);
+  return _mm256_add_epi32(_mm256_blend_epi32(lanes.lo, lanes.hi, 0xF0), eight_hi);
 }
 
 // Calls f(column, value_index) for the kept weights of groups [g0, groups) of one row, skipping
@@ -143,7 +162,7 @@ void nm_gemm_permute(float* out, const float* x, const NmWeight& w, const float*
       __m256 acc[MT];
       for (int i = 0; i < MT; ++i) acc[i] = _mm256_setzero_ps();
       for (int64_t u = 0; u < s.units; ++u) {
-        const __m256i lanes = unit_lanes(lut, ib, u);
+        const UnitLanes lanes = unit_lanes(lut, ib, u);
         const __m256 v = load8v<V>(w.values, v0 + 8 * u);
         for (int i = 0; i < MT; ++i) acc[i] = _mm256_fmadd_ps(unit_gather(x + i * cols, lanes, u), v, acc[i]);
       }
@@ -164,15 +183,12 @@ template <SparseValueType V>
 void nm_gemm_axpy(float* out, const float* x, int64_t batch, const NmWeight& w, const float* bias) {
   const NmShape s = nm_shape(w);
   const NmLut& lut = lut_for(w);
-  // Column offset of each lane of a unit: lanes 4-7 index the second 8 columns.
-  const __m256i half = _mm256_setr_epi32(0, 0, 0, 0, 8, 8, 8, 8);
   auto decode = [&](int64_t j, int32_t* offs, float* vals) -> int64_t {
     const uint8_t* ib = w.indices + j * s.ipr;
     const int64_t v0 = j * s.vpr;
     int64_t n = 0;
     for (int64_t u = 0; u < s.units; ++u, n += 8) {
-      const __m256i col = _mm256_add_epi32(_mm256_add_epi32(unit_lanes(lut, ib, u), half),
-                                           _mm256_set1_epi32(static_cast<int32_t>(16 * u)));
+      const __m256i col = _mm256_add_epi32(unit_columns(unit_lanes(lut, ib, u)), _mm256_set1_epi32(static_cast<int32_t>(16 * u)));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(offs + n), _mm256_slli_epi32(col, 4));
       _mm256_storeu_ps(vals + n, load8v<V>(w.values, v0 + 8 * u));
     }

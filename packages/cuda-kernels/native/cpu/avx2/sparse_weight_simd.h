@@ -71,6 +71,22 @@ constexpr LaneMasks make_lane_masks() {
 }
 constexpr LaneMasks kLaneMask = make_lane_masks();
 
+// Bits set in a byte. A table, not __builtin_popcount: the avx2/ files are compiled with
+// -mavx2 -mfma -mf16c only, without which the builtin becomes a library call, not POPCNT.
+struct PopcountTable {
+  uint8_t n[256];
+};
+constexpr PopcountTable make_popcount_table() {
+  PopcountTable t{};
+  for (int b = 0; b < 256; ++b) {
+    int c = 0;
+    for (int v = b; v; v &= v - 1) ++c;
+    t.n[b] = static_cast<uint8_t>(c);
+  }
+  return t;
+}
+constexpr PopcountTable kPopcount = make_popcount_table();
+
 inline __m256i lane_mask(int64_t p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(kLaneMask.m[p])); }
 
 }  // namespace

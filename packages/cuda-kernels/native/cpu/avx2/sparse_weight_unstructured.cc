@@ -4,12 +4,14 @@
 //           its kept columns (one permute), which meet the next popcount(byte) values; the value
 //           pointer advances by the popcount. Cost per 8 columns is fixed, whatever the sparsity.
 //   csr     per 8 kept weights: 8 u16 columns widened, one gather of x (L1), one FMA.
-//   bcsr    as csr with u8 column offsets inside 256-column blocks; a block's last < 8 weights use
-//           a masked gather.
+//   bcsr    as csr with u8 column offsets inside 256-column blocks; chunks of 8 run across block
+//           boundaries (the lanes past a boundary get +256), only a row's last < 8 use a masked gather.
 //
 // batch = 1 runs these GEMVs; batch > 1 decodes each row once and runs the shared AXPY kernel.
 // Every index read is bounded: row/block pointers are clamped to [0, nnz], columns to cols - 1,
 // vector loads that could run past the end of an array take the scalar path instead.
+#include <cstdint>
+
 #include "cpu/avx2/sparse_weight_axpy.h"
 #include "cpu/avx2/sparse_weight_simd.h"
 #include "cpu/parallel.h"
@@ -68,7 +70,7 @@ void bitmap_gemv(float* out, const float* x, const BitmapWeight& w, const float*
       // 16 values of over-read at most per step must stay inside the values array.
       for (; b + 2 <= whole && vp + 16 <= w.nnz; b += 2) {
         const unsigned m0 = bm[b], m1 = bm[b + 1];
-        const int64_t p0 = __builtin_popcount(m0), p1 = __builtin_popcount(m1);
+        const int64_t p0 = kPopcount.n[m0], p1 = kPopcount.n[m1];
         const __m256 g0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 8 * b), compress_lanes(m0));
         const __m256 g1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 8 * b + 8), compress_lanes(m1));
         const __m256 v0 = _mm256_and_ps(load8v<V>(w.values, vp), _mm256_castsi256_ps(lane_mask(p0)));
@@ -98,7 +100,7 @@ void bitmap_gemm(float* out, const float* x, int64_t batch, const BitmapWeight& 
       const __m256i col = _mm256_add_epi32(compress_lanes(m), _mm256_set1_epi32(static_cast<int32_t>(8 * b)));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(offs + n), _mm256_slli_epi32(col, 4));
       _mm256_storeu_ps(vals + n, load8v<V>(w.values, vp));
-      const int64_t p = __builtin_popcount(m);
+      const int64_t p = kPopcount.n[m];
       n += p;
       vp += p;
     }
@@ -161,42 +163,70 @@ void csr_gemm(float* out, const float* x, int64_t batch, const CsrWeight& w, con
 
 // ---- bcsr (u8 column offsets in 256-column blocks) ---------------------------------------------
 
-inline __m256i bcsr_cols8(const uint8_t* lo, int64_t t, __m256i base, __m256i last) {
-  const __m256i c = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(lo + t)));
-  return _mm256_min_epu32(_mm256_add_epi32(c, base), last);
-}
+// A row's values are consumed in chunks of 8 that ignore block boundaries (a masked gather per
+// block would cost as much as a full one): each chunk starts from the block base of its first
+// value, and every block boundary that falls inside the chunk adds 256 to the lanes at or past it.
+// At the sparsities this format is for, a chunk crosses at most one boundary, usually none.
+struct BcsrCursor {
+  const int32_t* ptr;  // this row's block pointers (blocks + 1 of them)
+  int64_t blocks;
+  int64_t nnz;
+  int64_t block;  // block of the next value
+  int64_t next;   // first value of block + 1 (clamped)
+  __m256i base;   // 256 * block in every lane
+
+  BcsrCursor(const int32_t* row_ptr, int64_t blocks_, int64_t nnz_)
+      : ptr(row_ptr), blocks(blocks_), nnz(nnz_), block(0), next(0), base(_mm256_setzero_si256()) {
+    next = boundary(1);
+  }
+  int64_t boundary(int64_t b) const { return b < blocks ? sw_clamp(ptr[b], 0, nnz) : INT64_MAX; }
+
+  // Columns of values t..t+7 (lanes past the row's end are computed but never used unmasked).
+  __m256i columns(const uint8_t* lo, int64_t t, __m256i iota, __m256i last) {
+    __m256i c = _mm256_add_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(lo + t))), base);
+    while (next < t + 8) {  // a boundary inside the chunk: lanes at or past it move one block on
+      const __m256i at = _mm256_set1_epi32(static_cast<int32_t>(next - t - 1));
+      const __m256i step = _mm256_and_si256(_mm256_cmpgt_epi32(iota, at), _mm256_set1_epi32(kBlockedCsrBlock));
+      c = _mm256_add_epi32(c, step);
+      base = _mm256_add_epi32(base, _mm256_set1_epi32(kBlockedCsrBlock));
+      next = boundary(++block + 1);
+    }
+    return _mm256_min_epu32(c, last);
+  }
+};
 
 template <SparseValueType V>
 void bcsr_gemv(float* out, const float* x, const BlockedCsrWeight& w, const float* bias) {
   const int64_t blocks = blocked_csr_blocks(w.cols);
   const __m256i last = _mm256_set1_epi32(static_cast<int32_t>(w.cols - 1));
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const int64_t last_col = w.cols - 1;
   auto body = [&](int64_t r0, int64_t r1) {
     for (int64_t j = r0; j < r1; ++j) {
+      const int32_t* ptr = w.block_ptr + j * blocks;
+      const int64_t begin = sw_clamp(ptr[0], 0, w.nnz), end = sw_clamp(ptr[blocks], begin, w.nnz);
+      BcsrCursor cur(ptr, blocks, w.nnz);
       __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+      int64_t t = begin;
+      for (; t + 16 <= end; t += 16) {
+        a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, cur.columns(w.col_lo, t, iota, last), 4), load8v<V>(w.values, t), a0);
+        a1 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, cur.columns(w.col_lo, t + 8, iota, last), 4), load8v<V>(w.values, t + 8), a1);
+      }
+      if (t + 8 <= end) {
+        a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, cur.columns(w.col_lo, t, iota, last), 4), load8v<V>(w.values, t), a0);
+        t += 8;
+      }
       float sum = 0.0f;
-      for (int64_t bk = 0; bk < blocks; ++bk) {
-        const SwSpan s = clamped_span(w.block_ptr, j * blocks + bk, w.nnz);
-        const __m256i base = _mm256_set1_epi32(static_cast<int32_t>(bk * kBlockedCsrBlock));
-        int64_t t = s.begin;
-        for (; t + 16 <= s.end; t += 16) {
-          a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, bcsr_cols8(w.col_lo, t, base, last), 4), load8v<V>(w.values, t), a0);
-          a1 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, bcsr_cols8(w.col_lo, t + 8, base, last), 4),
-                               load8v<V>(w.values, t + 8), a1);
-        }
-        if (t + 8 <= s.end) {
-          a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, bcsr_cols8(w.col_lo, t, base, last), 4), load8v<V>(w.values, t), a0);
-          t += 8;
-        }
-        const int64_t rem = s.end - t;
-        if (rem > 0 && t + 8 <= w.nnz) {  // the block's last < 8 weights: masked gather, masked values
-          const __m256 mask = _mm256_castsi256_ps(lane_mask(rem));
-          const __m256 g =
-              _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x, bcsr_cols8(w.col_lo, t, base, last), mask, 4);
-          a1 = _mm256_fmadd_ps(g, _mm256_and_ps(load8v<V>(w.values, t), mask), a1);
-        } else {
-          const int64_t b0 = bk * kBlockedCsrBlock;
-          for (; t < s.end; ++t) sum += load1v<V>(w.values, t) * x[sw_min(b0 + w.col_lo[t], last_col)];
+      if (t < end && t + 8 <= w.nnz) {  // the row's last < 8 values: one masked gather
+        const __m256 mask = _mm256_castsi256_ps(lane_mask(end - t));
+        const __m256 g = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x, cur.columns(w.col_lo, t, iota, last), mask, 4);
+        a1 = _mm256_fmadd_ps(g, _mm256_and_ps(load8v<V>(w.values, t), mask), a1);
+      } else if (t < end) {  // at the very end of the arrays: scalar, block by block
+        for (int64_t b = 0; b < blocks; ++b) {
+          const SwSpan s = clamped_span(ptr, b, w.nnz);
+          for (int64_t u = sw_max(s.begin, t); u < s.end; ++u) {
+            sum += load1v<V>(w.values, u) * x[sw_min(b * kBlockedCsrBlock + w.col_lo[u], last_col)];
+          }
         }
       }
       out[j] = sum + hsum8(_mm256_add_ps(a0, a1)) + (bias ? bias[j] : 0.0f);

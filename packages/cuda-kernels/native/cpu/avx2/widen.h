@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include "sieve/cpu_kernels.h"
@@ -52,6 +53,24 @@ template <WDType D>
 constexpr int64_t bytes_per_weight() {
   return D == WDType::F32 ? 4 : 2;
 }
+
+// A per-thread, grow-only, 64-byte aligned scratch buffer for packed operands (no std::vector in
+// avx2/ files: see the top of this header).
+struct Scratch {
+  float* data = nullptr;
+  int64_t capacity = 0;
+  ~Scratch() { std::free(data); }
+  float* get(int64_t floats) {
+    if (floats > capacity) {
+      std::free(data);
+      const size_t bytes = static_cast<size_t>((floats * 4 + 63) / 64 * 64);
+      data = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (!data) std::abort();  // out of memory for a few MB of scratch: nothing sensible to do
+      capacity = floats;
+    }
+    return data;
+  }
+};
 
 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
