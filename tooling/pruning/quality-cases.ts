@@ -7,6 +7,7 @@ export type QualityCase =
   | { label: string; group: string; kind: "structured"; spec: StructuredPruning; reconstruct?: boolean };
 
 const TARGETS: Array<{ label: string; sparsity?: number; pattern?: string }> = [
+  { label: "20%", sparsity: 0.2 },
   { label: "50%", sparsity: 0.5 },
   { label: "4:8", pattern: "4:8" },
   { label: "2:4", pattern: "2:4" },
@@ -22,12 +23,13 @@ export function qualityCases(): QualityCase[] {
       cases.push({ label: `${method} ${t.label}`, group: t.label, kind: "unstructured", options: { method, sparsity: t.sparsity, pattern: t.pattern } });
     }
   }
-  for (const t of [TARGETS[0]!, TARGETS[2]!]) {
-    for (const method of ["magnitude", "wanda"] as const) {
+  const byLabel = (label: string) => TARGETS.find((t) => t.label === label)!;
+  for (const t of [byLabel("50%"), byLabel("2:4")]) {
+    for (const method of ["magnitude", "wanda", "sparsegpt"] as const) {
       cases.push({ label: `${method} ${t.label} + reconstruction`, group: "reconstruction", kind: "unstructured", options: { method, sparsity: t.sparsity, pattern: t.pattern, reconstruct: true } });
     }
   }
-  for (const t of [TARGETS[4]!, TARGETS[5]!]) {
+  for (const t of [byLabel("70%"), byLabel("80%")]) {
     for (const method of ["wanda", "sparsegpt"] as const) {
       cases.push({ label: `${method} ${t.label} OWL`, group: "owl", kind: "unstructured", options: { method, sparsity: t.sparsity, allocation: "owl" } });
     }

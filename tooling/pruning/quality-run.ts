@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { getBackendStatus } from "@sieve/core";
+import { getBackendStatus, type Tensor } from "@sieve/core";
 import {
   LlamaModel,
   calibrationFromModel,
@@ -24,6 +24,7 @@ import {
   type CalibrationSamples,
 } from "@sieve/model";
 import { pruneModel, pruneStructured } from "@sieve/weight-pruning";
+import { loadAverages } from "./machine.js";
 import { qualityCases, type QualityCase } from "./quality-cases.js";
 import { renderMarkdown, renderTable, type QualityRow, type QualitySetup } from "./quality-report.js";
 
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     calibrationSeed: args.seed,
     calibrationOverlap8: ngramOverlap(calibration, evalDocs),
     seconds: 0,
+    loadAverages: loadAverages(),
   };
 
   const denseEval = await evaluatePerplexity(dense, evalDocs, evalOptions);
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
 async function runCase(
   c: QualityCase,
   config: LlamaModel["config"],
-  weights: Map<string, import("@sieve/core").Tensor>,
+  weights: Map<string, Tensor>,
   dense: LlamaModel,
   calibration: CalibrationSamples,
   evalDocs: number[][],
@@ -140,7 +142,8 @@ async function runCase(
   else if (c.kind === "unstructured") {
     // A fresh model over the same checkpoint tensors: pruning swaps layers and never writes into them.
     model = new LlamaModel(config, weights);
-    const { report } = await pruneModel(model, { ...c.options, calibration: c.options.method === "magnitude" && !c.options.reconstruct ? undefined : calibration });
+    // Magnitude ignores the calibration samples except to measure each layer's error (and to reconstruct).
+    const { report } = await pruneModel(model, { ...c.options, calibration });
     sparsity = report.sparsity;
     modelSparsity = report.modelSparsity;
     const errors = report.layers.map((l) => l.relativeErrorReconstructed ?? l.relativeError).filter((e): e is number => e !== undefined);

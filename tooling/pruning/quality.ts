@@ -1,11 +1,10 @@
 /**
- * Pruning quality on a real model: `pnpm exec tsx tooling/pruning/quality.ts [--json out.json]`.
- *
- * The repo root has no tsconfig with the workspace paths, so from source this entry imports the
- * script through tsx with this folder's tsconfig, whose paths map @sieve/* to the packages'
- * TypeScript sources (the same arrangement as apps/server/src/cli/main.ts).
+ * `pnpm exec tsx tooling/pruning/quality.ts [--json out.json] [--md docs/results/pruning-quality.md]
+ *  [--samples 64] [--length 256] [--seed 1234]`
+ * Pruning quality on stories260K: perplexity, KL and top-1 agreement against the dense model for
+ * magnitude, Wanda, SparseGPT (unstructured and N:M), reconstruction, OWL and structured pruning
+ * (see quality-run.ts). Writes docs/results/pruning-quality.md.
  */
-import { fileURLToPath } from "node:url";
+import { launch } from "./launch.js";
 
-const { tsImport } = await import("tsx/esm/api");
-await tsImport("./quality-run.ts", { parentURL: import.meta.url, tsconfig: fileURLToPath(new URL("./tsconfig.json", import.meta.url)) });
+await launch("./quality-run.ts");

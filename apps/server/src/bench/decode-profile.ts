@@ -1,3 +1,4 @@
+import type { LinearLayer } from "@sieve/core";
 import type { LlamaModel } from "@sieve/model";
 import { GreedySequence } from "./greedy-sequence.js";
 import { OpTimes, timingBackend, type OpCategory } from "./op-profile.js";
@@ -11,8 +12,12 @@ export interface DecodeProfile {
   msPerToken: number;
   /** Per category: ms per token and share of the wall time. "js" is wall time outside any kernel call. */
   breakdown: Array<{ part: OpCategory | "js"; msPerToken: number; percent: number }>;
-  /** Per linear projection (q_proj, ..., down_proj, summed over layers): ms per token. */
-  projections: Record<string, number>;
+  /**
+   * Per linear projection (q_proj, ..., down_proj, summed over layers, and lm_head): ms per token
+   * and the GB/s its weights streamed at. Shapes differ (k = 768 vs 2048 ...), so this shows
+   * which GEMV shapes fall short of the measured bandwidth.
+   */
+  projections: Record<string, { msPerToken: number; gbs: number; shape: string }>;
   /** Per op: calls per token and microseconds per call. */
   ops: Record<string, { callsPerToken: number; usPerCall: number }>;
   /** Bytes the linears + LM head read per token divided by the time spent in them: what the GEMV kernels achieve. */
@@ -46,8 +51,17 @@ export function profileDecode(model: LlamaModel, backend: SwitchableBackend, pro
   }
   const js = Math.max(0, wall - times.totalSeconds);
   breakdown.push({ part: "js", msPerToken: perToken(js), percent: (100 * js) / wall });
-  const projections: Record<string, number> = {};
-  for (const [name, seconds] of times.byProjection) projections[name] = perToken(seconds);
+  const projections: DecodeProfile["projections"] = {};
+  const weights = projectionWeights(model);
+  for (const [name, seconds] of times.byProjection) {
+    const w = weights.get(name);
+    projections[name] = { msPerToken: perToken(seconds), gbs: w ? (w.bytes * steps) / seconds / 1e9 : 0, shape: w?.shape ?? "?" };
+  }
+  const headSeconds = times.byCategory.get("lm_head") ?? 0;
+  const head = model.lmHead.describe();
+  if (headSeconds > 0) {
+    projections.lm_head = { msPerToken: perToken(headSeconds), gbs: (bytes.lmHead * steps) / headSeconds / 1e9, shape: `${head.outFeatures}x${head.inFeatures}` };
+  }
   const ops: DecodeProfile["ops"] = {};
   for (const [name, { seconds, calls }] of times.byOp) ops[name] = { callsPerToken: calls / steps, usPerCall: (seconds / calls) * 1e6 };
   const linearSeconds = (times.byCategory.get("linear") ?? 0) + (times.byCategory.get("lm_head") ?? 0);
@@ -59,4 +73,17 @@ export function profileDecode(model: LlamaModel, backend: SwitchableBackend, pro
     ops,
     linearBandwidthGBs: linearSeconds > 0 ? ((bytes.linears + bytes.lmHead) * steps) / linearSeconds / 1e9 : 0,
   };
+}
+
+/** Bytes (over all layers) and the [out x in] shape of each projection name. */
+function projectionWeights(model: LlamaModel): Map<string, { bytes: number; shape: string }> {
+  const out = new Map<string, { bytes: number; shape: string }>();
+  for (const slot of model.tree.list<LinearLayer>("linear")) {
+    const name = slot.path.slice(slot.path.lastIndexOf(".") + 1);
+    const d = slot.get().describe();
+    const entry = out.get(name) ?? { bytes: 0, shape: `${d.outFeatures}x${d.inFeatures}` };
+    entry.bytes += d.bytes;
+    out.set(name, entry);
+  }
+  return out;
 }

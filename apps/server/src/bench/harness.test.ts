@@ -74,7 +74,8 @@ describe("bench harness (test-tiny)", () => {
     const plain = backend.current;
     const profile = profileDecode(model, backend, [1, 5, 9], 6, decodeBytesPerToken(model));
     expect(backend.current).toBe(plain);
-    expect(Object.keys(profile.projections).sort()).toEqual(["down_proj", "gate_proj", "k_proj", "o_proj", "q_proj", "up_proj", "v_proj"]);
+    expect(Object.keys(profile.projections).sort()).toEqual(["down_proj", "gate_proj", "k_proj", "lm_head", "o_proj", "q_proj", "up_proj", "v_proj"]);
+    expect(profile.projections.gate_proj!.shape).toBe("160x64");
     const linearCalls = (profile.ops.gemv?.callsPerToken ?? 0) + (profile.ops.matmul?.callsPerToken ?? 0);
     expect(linearCalls).toBe(2 * 7 + 1);
     const parts = profile.breakdown.map((b) => b.part);

@@ -13,12 +13,13 @@ export interface PrefillMeasurement {
 /**
  * One prefill of `ids` from an empty cache, chunked exactly as generation chunks a prompt
  * (Sequence.prefill with the default chunk), timed end to end including the last row's logits.
- * The first, untimed prefill warms the weights' pages and the scratch buffers.
+ * A first, untimed prefill of the same ids warms the weights' pages, the scratch buffers and the
+ * GEMM's packing buffers, so that even a single timed run measures the steady state.
  */
 export function measurePrefill(model: LlamaModel, ids: readonly number[], repeats: number, chunkSize = DEFAULT_PREFILL_CHUNK): PrefillMeasurement {
   const runner = new GreedySequence(model, ids.length, chunkSize);
   try {
-    runner.seq.prefill(ids.slice(0, Math.min(ids.length, 16)));
+    runner.seq.prefill(ids);
     const runs: TimedRun[] = [];
     for (let r = 0; r < repeats; r++) {
       runner.reset();

@@ -57,26 +57,46 @@ export class InputStatsAccumulator implements LinearInputStats {
     const n = this.cols;
     if (x.length < rows * n) throw new RangeError(`InputStatsAccumulator.add: x holds ${x.length} floats, expected ${rows}x${n}`);
     const sq = this.sumSquares;
-    const g = this.upper;
-    const row = new Float64Array(n);
     for (let r = 0; r < rows; r++) {
       const base = r * n;
+      for (let j = 0; j < n; j++) sq[j] += x[base + j]! * x[base + j]!;
+    }
+    if (this.upper && rows > 0) {
+      this.addGram(x, rows);
+      this.mirrored = false;
+    }
+    this.count += rows;
+  }
+
+  /**
+   * Upper triangle of XᵀX, four rows at a time: each Gram entry is read and written once per
+   * four tokens instead of once per token (the Gram matrix, not X, is the memory traffic here).
+   */
+  private addGram(x: Float32Array, rows: number): void {
+    const n = this.cols;
+    const g = this.upper!;
+    const a = new Float64Array(n);
+    const b = new Float64Array(n);
+    const c = new Float64Array(n);
+    const d = new Float64Array(n);
+    for (let r = 0; r < rows; r += 4) {
+      const take = Math.min(4, rows - r);
       for (let j = 0; j < n; j++) {
-        const v = x[base + j]!;
-        row[j] = v;
-        sq[j] += v * v;
+        a[j] = x[r * n + j]!;
+        b[j] = take > 1 ? x[(r + 1) * n + j]! : 0;
+        c[j] = take > 2 ? x[(r + 2) * n + j]! : 0;
+        d[j] = take > 3 ? x[(r + 3) * n + j]! : 0;
       }
-      if (!g) continue;
-      // Only the upper triangle: X^T X is symmetric, and the mirror is filled when read.
       for (let i = 0; i < n; i++) {
-        const xi = row[i]!;
-        if (xi === 0) continue;
+        const ai = a[i]!;
+        const bi = b[i]!;
+        const ci = c[i]!;
+        const di = d[i]!;
+        if (ai === 0 && bi === 0 && ci === 0 && di === 0) continue;
         const gi = i * n;
-        for (let j = i; j < n; j++) g[gi + j] += xi * row[j]!;
+        for (let j = i; j < n; j++) g[gi + j] += ai * a[j]! + bi * b[j]! + ci * c[j]! + di * d[j]!;
       }
     }
-    if (g && rows > 0) this.mirrored = false;
-    this.count += rows;
   }
 
   /** ||X_j||_2 for each column (the square roots of sumSquares). */

@@ -32,6 +32,8 @@ const FORMATS: Record<string, Builder> = {
   "csr 70%": (rng, rows, cols, dt) => compressCsr(dense(rng, rows, cols), randomMask(rng, rows * cols, 0.3), dt),
   "bcsr 50%": (rng, rows, cols, dt) => compressBlockedCsr(dense(rng, rows, cols), randomMask(rng, rows * cols, 0.5), dt),
   "bcsr 95%": (rng, rows, cols, dt) => compressBlockedCsr(dense(rng, rows, cols), randomMask(rng, rows * cols, 0.05), dt),
+  // Empty 256-column blocks: chunks of 8 values that cross several block boundaries at once.
+  "bcsr 99%": (rng, rows, cols, dt) => compressBlockedCsr(dense(rng, rows, cols), randomMask(rng, rows * cols, 0.01), dt),
   "bitmap all kept": (rng, rows, cols, dt) => compressBitmap(dense(rng, rows, cols), randomMask(rng, rows * cols, 1), dt),
   "csr none kept": (rng, rows, cols, dt) => compressCsr(dense(rng, rows, cols), randomMask(rng, rows * cols, 0), dt),
 };

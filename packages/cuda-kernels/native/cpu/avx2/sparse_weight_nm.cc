@@ -125,26 +125,51 @@ inline void nm_tail_groups(const NmWeight& w, const uint8_t* ib, int64_t v0, int
   }
 }
 
+// TR weight rows against x, sharing each unit's activation loads; two accumulators per row keep
+// the FMA chains short.
+template <SparseValueType V, int TR>
+inline void nm_gemv_tile(float* out, const float* x, const NmWeight& w, const NmShape& s, const NmLut& lut, int64_t j0,
+                         const float* bias) {
+  const uint8_t* ib[TR];
+  int64_t v0[TR];
+  __m256 a0[TR], a1[TR];
+  for (int r = 0; r < TR; ++r) {
+    ib[r] = w.indices + (j0 + r) * s.ipr;
+    v0[r] = (j0 + r) * s.vpr;
+    a0[r] = a1[r] = _mm256_setzero_ps();
+  }
+  int64_t u = 0;
+  for (; u + 2 <= s.units; u += 2) {
+    const __m256 xa = _mm256_loadu_ps(x + 16 * u), xb = _mm256_loadu_ps(x + 16 * u + 8);
+    const __m256 xc = _mm256_loadu_ps(x + 16 * u + 16), xd = _mm256_loadu_ps(x + 16 * u + 24);
+    for (int r = 0; r < TR; ++r) {
+      const UnitLanes l0 = unit_lanes(lut, ib[r], u), l1 = unit_lanes(lut, ib[r], u + 1);
+      const __m256 g0 = _mm256_blend_ps(_mm256_permutevar8x32_ps(xa, l0.lo), _mm256_permutevar8x32_ps(xb, l0.hi), 0xF0);
+      const __m256 g1 = _mm256_blend_ps(_mm256_permutevar8x32_ps(xc, l1.lo), _mm256_permutevar8x32_ps(xd, l1.hi), 0xF0);
+      a0[r] = _mm256_fmadd_ps(g0, load8v<V>(w.values, v0[r] + 8 * u), a0[r]);
+      a1[r] = _mm256_fmadd_ps(g1, load8v<V>(w.values, v0[r] + 8 * u + 8), a1[r]);
+    }
+  }
+  if (u < s.units) {
+    for (int r = 0; r < TR; ++r)
+      a0[r] = _mm256_fmadd_ps(unit_gather(x, unit_lanes(lut, ib[r], u), u), load8v<V>(w.values, v0[r] + 8 * u), a0[r]);
+  }
+  for (int r = 0; r < TR; ++r) {
+    float sum = hsum8(_mm256_add_ps(a0[r], a1[r]));
+    nm_tail_groups(w, ib[r], v0[r], s.units * 16 / w.m, s.groups,
+                   [&](int64_t col, int64_t vi) { sum += load1v<V>(w.values, vi) * x[col]; });
+    out[j0 + r] = sum + (bias ? bias[j0 + r] : 0.0f);
+  }
+}
+
 template <SparseValueType V>
 void nm_gemv(float* out, const float* x, const NmWeight& w, const float* bias) {
   const NmShape s = nm_shape(w);
   const NmLut& lut = lut_for(w);
   auto body = [&](int64_t r0, int64_t r1) {
-    for (int64_t j = r0; j < r1; ++j) {
-      const uint8_t* ib = w.indices + j * s.ipr;
-      const int64_t v0 = j * s.vpr;
-      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-      int64_t u = 0;
-      for (; u + 2 <= s.units; u += 2) {
-        a0 = _mm256_fmadd_ps(unit_gather(x, unit_lanes(lut, ib, u), u), load8v<V>(w.values, v0 + 8 * u), a0);
-        a1 = _mm256_fmadd_ps(unit_gather(x, unit_lanes(lut, ib, u + 1), u + 1), load8v<V>(w.values, v0 + 8 * u + 8), a1);
-      }
-      if (u < s.units) a0 = _mm256_fmadd_ps(unit_gather(x, unit_lanes(lut, ib, u), u), load8v<V>(w.values, v0 + 8 * u), a0);
-      float sum = hsum8(_mm256_add_ps(a0, a1));
-      nm_tail_groups(w, ib, v0, s.units * 16 / w.m, s.groups,
-                     [&](int64_t col, int64_t vi) { sum += load1v<V>(w.values, vi) * x[col]; });
-      out[j] = sum + (bias ? bias[j] : 0.0f);
-    }
+    int64_t j = r0;
+    for (; j + 2 <= r1; j += 2) nm_gemv_tile<V, 2>(out, x, w, s, lut, j, bias);
+    for (; j < r1; ++j) nm_gemv_tile<V, 1>(out, x, w, s, lut, j, bias);
   };
   sieve::detail::parallel_for_each(w.rows, row_grain(w.cols), body);
 }

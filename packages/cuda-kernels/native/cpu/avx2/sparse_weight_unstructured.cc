@@ -165,32 +165,41 @@ void csr_gemm(float* out, const float* x, int64_t batch, const CsrWeight& w, con
 
 // A row's values are consumed in chunks of 8 that ignore block boundaries (a masked gather per
 // block would cost as much as a full one): each chunk starts from the block base of its first
-// value, and every block boundary that falls inside the chunk adds 256 to the lanes at or past it.
-// At the sparsities this format is for, a chunk crosses at most one boundary, usually none.
+// value, and a block boundary inside the chunk adds 256 to the lanes at or past it. Whether a
+// chunk crosses a boundary is data-dependent and unpredictable, so the one crossing a chunk
+// usually has is handled without a branch; only a second one (empty blocks) takes the loop.
 struct BcsrCursor {
   const int32_t* ptr;  // this row's block pointers (blocks + 1 of them)
-  int64_t blocks;
+  int64_t last_block;  // blocks - 1
   int64_t nnz;
-  int64_t block;  // block of the next value
-  int64_t next;   // first value of block + 1 (clamped)
-  __m256i base;   // 256 * block in every lane
+  int64_t block = 0;   // block of the chunk's first value
+  int64_t next;        // first value of block + 1 (the row's end for the last block)
+  __m256i base = _mm256_setzero_si256();  // 256 * block in every lane
 
-  BcsrCursor(const int32_t* row_ptr, int64_t blocks_, int64_t nnz_)
-      : ptr(row_ptr), blocks(blocks_), nnz(nnz_), block(0), next(0), base(_mm256_setzero_si256()) {
-    next = boundary(1);
+  BcsrCursor(const int32_t* row_ptr, int64_t blocks, int64_t nnz_) : ptr(row_ptr), last_block(blocks - 1), nnz(nnz_) {
+    next = pointer(1);
   }
-  int64_t boundary(int64_t b) const { return b < blocks ? sw_clamp(ptr[b], 0, nnz) : INT64_MAX; }
+  int64_t pointer(int64_t b) const { return sw_clamp(ptr[b], 0, nnz); }
+
+  // Moves one block on when the current block ends inside [t, t + 8): lanes at or past the
+  // boundary of `c` get +256. Branch-free.
+  __m256i step(__m256i c, int64_t t, __m256i iota) {
+    const bool cross = next < t + 8 && block < last_block;
+    const int64_t rel = cross ? next - t : 8;  // first lane of the next block (8: none)
+    const __m256i past = _mm256_cmpgt_epi32(iota, _mm256_set1_epi32(static_cast<int32_t>(rel - 1)));
+    const __m256i one_block = _mm256_set1_epi32(kBlockedCsrBlock);
+    c = _mm256_add_epi32(c, _mm256_and_si256(past, one_block));
+    base = _mm256_add_epi32(base, _mm256_and_si256(_mm256_set1_epi32(-static_cast<int32_t>(cross)), one_block));
+    block += cross;
+    next = cross ? pointer(sw_min(block + 1, last_block + 1)) : next;
+    return c;
+  }
 
   // Columns of values t..t+7 (lanes past the row's end are computed but never used unmasked).
   __m256i columns(const uint8_t* lo, int64_t t, __m256i iota, __m256i last) {
     __m256i c = _mm256_add_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(lo + t))), base);
-    while (next < t + 8) {  // a boundary inside the chunk: lanes at or past it move one block on
-      const __m256i at = _mm256_set1_epi32(static_cast<int32_t>(next - t - 1));
-      const __m256i step = _mm256_and_si256(_mm256_cmpgt_epi32(iota, at), _mm256_set1_epi32(kBlockedCsrBlock));
-      c = _mm256_add_epi32(c, step);
-      base = _mm256_add_epi32(base, _mm256_set1_epi32(kBlockedCsrBlock));
-      next = boundary(++block + 1);
-    }
+    c = step(c, t, iota);
+    while (next < t + 8 && block < last_block) c = step(c, t, iota);  // more boundaries: empty blocks
     return _mm256_min_epu32(c, last);
   }
 };
