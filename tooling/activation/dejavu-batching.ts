@@ -3,8 +3,19 @@
  * the batch (from real predictions on stories260K), and what the neuron-sparse kernel costs at that
  * union size against the dense MLP, on a llama-110m-shaped layer and on stories260K's own shape.
  */
-import { Rng, getBackend, referenceBackend, type KernelBackend } from "@sieve/core";
-import { keepCount, predictorSourceBlock, sparseSwiGlu, topIndices, transposeF32, type DejaVuPredictors } from "../../packages/activation-sparsity/src/index.js";
+import { DenseLinear, Rng, getBackend, referenceBackend, type KernelBackend } from "@sieve/core";
+import { Scratch, SwiGluMlp } from "@sieve/model";
+import {
+  LowRankPredictor,
+  activationKernelsFor,
+  keepCount,
+  nativeMlpKernel,
+  predictorSourceBlock,
+  sparseSwiGlu,
+  topIndices,
+  transposeF32,
+  type DejaVuPredictors,
+} from "../../packages/activation-sparsity/src/index.js";
 
 export interface UnionGrowth {
   batch: number;
@@ -50,6 +61,10 @@ export interface KernelTiming {
   unionFraction: number;
   /** Dense MLP (gate, up, swiglu, down) on the active (native) backend, ms. */
   denseNativeMs: number;
+  /** The native neuron-sparse MLP (activation-sparse kernels) over the union, ms (NaN without the addon's kernels). */
+  sparseNativeMs: number;
+  /** The MLP predictor for the batch's rows (rank as trainDejaVu's default), ms. */
+  predictorMs: number;
   /** Dense MLP on the TypeScript reference backend, ms. */
   denseReferenceMs: number;
   /** The TypeScript neuron-sparse kernel over the union, ms. */
@@ -85,6 +100,12 @@ export function measureKernelTimes(dim: number, hidden: number, growth: UnionGro
   const up = rng.fillNormal(new Float32Array(hidden * dim), 0, 0.05);
   const down = rng.fillNormal(new Float32Array(dim * hidden), 0, 0.05);
   const weights = { dim, hidden, gate, up, downT: transposeF32(down, dim, hidden) };
+  const linear = (w: Float32Array, rows: number, cols: number): DenseLinear => new DenseLinear(w, "f32", rows, cols, null, getBackend);
+  const mlp = new SwiGluMlp("bench.mlp", linear(gate, hidden, dim), linear(up, hidden, dim), linear(down, dim, hidden));
+  const kernels = activationKernelsFor(getBackend());
+  const native = kernels.name === "native" ? nativeMlpKernel(mlp, kernels) : undefined;
+  const predictor = LowRankPredictor.init(dim, Math.min(1024, Math.max(64, Math.round(dim / 4))), hidden, rng);
+  const scratch = new Scratch();
   const dense = (backend: KernelBackend, out: Float32Array, x: Float32Array, rows: number, g: Float32Array, u: Float32Array): void => {
     backend.matmul(g, x, gate, "f32", rows, hidden, dim);
     backend.matmul(u, x, up, "f32", rows, hidden, dim);
@@ -99,21 +120,28 @@ export function measureKernelTimes(dim: number, hidden: number, growth: UnionGro
     // A union of this size, spread over the layer like a real selection.
     const count = Math.max(1, Math.round(unionFraction * hidden));
     const picked = Int32Array.from(topIndices(rng.fillUniform(new Float32Array(hidden)), count)).sort();
-    const [denseNativeMs, denseReferenceMs, sparseMs] = timeInterleaved(
-      [() => dense(getBackend(), out, x, batch, g, u), () => dense(referenceBackend, out, x, batch, g, u), () => sparseSwiGlu(out, x, batch, weights, picked, count)],
+    const scores = new Float32Array(batch * hidden);
+    const [denseNativeMs, sparseNativeMs, predictorMs, denseReferenceMs, sparseMs] = timeInterleaved(
+      [
+        () => dense(getBackend(), out, x, batch, g, u),
+        () => native?.run(out, x, batch, picked, count, scratch, getBackend()),
+        () => predictor.scores(scores, x, batch),
+        () => dense(referenceBackend, out, x, batch, g, u),
+        () => sparseSwiGlu(out, x, batch, weights, picked, count),
+      ],
       // Small shapes take microseconds: repeat them so a round is long enough to time.
-      hidden * dim < 100_000 ? [200, 20, 20] : [10, 1, 1],
+      hidden * dim < 100_000 ? [200, 200, 200, 20, 20] : [10, 10, 10, 1, 1],
       rounds,
     );
-    return { batch, unionFraction, denseNativeMs, denseReferenceMs, sparseMs };
+    return { batch, unionFraction, denseNativeMs, sparseNativeMs: native ? sparseNativeMs : Number.NaN, predictorMs, denseReferenceMs, sparseMs };
   });
 }
 
-/** The largest batch up to which the sparse kernel beats the given dense time at every batch (0: not even at 1). */
-export function crossoverBatch(rows: KernelTiming[], dense: (r: KernelTiming) => number): number {
+/** The largest batch up to which `sparse` beats `dense` at every batch (0: not even at 1). */
+export function crossoverBatch(rows: KernelTiming[], sparse: (r: KernelTiming) => number, dense: (r: KernelTiming) => number): number {
   let best = 0;
   for (const r of [...rows].sort((a, b) => a.batch - b.batch)) {
-    if (r.sparseMs >= dense(r)) break;
+    if (!(sparse(r) < dense(r))) break;
     best = r.batch;
   }
   return best;

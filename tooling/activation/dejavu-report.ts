@@ -39,8 +39,12 @@ export interface DejaVuEvidence {
     growth: UnionGrowth[];
     timing110m: KernelTiming[];
     timingStories: KernelTiming[];
-    crossoverReference110m: number;
+    /** The MLP kernel the accuracy runs used. */
+    kernel: string;
     crossoverNative110m: number;
+    crossoverNativeStories: number;
+    crossoverTypescriptVsReference110m: number;
+    crossoverTypescriptVsNative110m: number;
   };
 }
 
@@ -72,7 +76,19 @@ export function renderDejaVuReport(e: DejaVuEvidence): string {
     ["dense", f(e.dense.ppl, 4), f(e.dense.nll, 4), "0", "100%", "100%", "100%", ""],
     ...e.accuracy.map((a) => [a.name, f(a.ppl, 4), f(a.nll, 4), f(a.kl, 4), pct(a.top1), pct(a.mlpDensity), pct(a.headDensity), f(a.seconds, 1)]),
   ];
-  const timingRows = (rows: KernelTiming[]) => rows.map((r) => [String(r.batch), pct(r.unionFraction), f(r.denseNativeMs, 3), f(r.denseReferenceMs, 3), f(r.sparseMs, 3), f(r.sparseMs / r.denseReferenceMs, 2)]);
+  const ms = (x: number): string => (x < 0.1 ? (x * 1000).toFixed(1) + " µs" : x.toFixed(3) + " ms");
+  const timingRows = (rows: KernelTiming[]) =>
+    rows.map((r) => [
+      String(r.batch),
+      pct(r.unionFraction),
+      ms(r.denseNativeMs),
+      ms(r.sparseNativeMs),
+      ms(r.predictorMs),
+      f((r.sparseNativeMs + r.predictorMs) / r.denseNativeMs, 2),
+      ms(r.denseReferenceMs),
+      ms(r.sparseMs),
+    ]);
+  const timingHeader = ["batch", "union of selections", "dense (native)", "sparse (native)", "predictor", "(sparse + predictor) / dense", "dense (TS reference)", "sparse (TS kernel)"];
   const b = e.batching;
 
   return `# DejaVu contextual sparsity on stories260K
@@ -125,18 +141,19 @@ With several sequences in a decode step the rows share one selection, the union 
 Union size measured on the evaluation text with the trained predictors; kernel times at that union size
 (median, ms) for a llama-110m-shaped MLP (768 x 2048, f32) and for stories260K's (64 x 172).
 
-${table(["batch", "union of selections", "dense native ms", "dense reference (TS) ms", "sparse TS kernel ms", "sparse / dense TS"], timingRows(b.timing110m))}
+${table(timingHeader, timingRows(b.timing110m))}
 
 stories260K shape:
 
-${table(["batch", "union of selections", "dense native ms", "dense reference (TS) ms", "sparse TS kernel ms", "sparse / dense TS"], timingRows(b.timingStories))}
+${table(timingHeader, timingRows(b.timingStories))}
 
-- Against the dense TypeScript kernel (same implementation tier) the union-sparse kernel wins up to batch **${b.crossoverReference110m}**
-  on the 110m shape: that is \`DEFAULT_DENSE_ABOVE_ROWS\`; larger steps run dense.
-- Against the native AVX2 dense kernel the TypeScript sparse kernel wins up to batch **${b.crossoverNative110m}** (0 = never): plain JS
-  loops cannot stream weights at AVX2 speed. DejaVu's speedup on the native backend needs a native neuron-sparse kernel
-  (gather the selected rows of W_gate/W_up, the selected rows of W_down^T); until then the sparse path is an accuracy
-  and bytes-read model, not a speedup.
+- "sparse (native)" is the DejaVu MLP kernel on this package's native activation-sparse kernels (\`${b.kernel}\`):
+  gate and up rows gathered for the selected neurons, down read from the input-major W_down^T rows of those neurons.
+  With the predictor's own cost added it beats the dense native MLP up to batch **${b.crossoverNative110m}** on the 110m shape
+  (**${b.crossoverNativeStories}** on stories260K's, where per-call overheads dominate): \`DEFAULT_DENSE_ABOVE_ROWS\` follows the 110m shape;
+  larger steps run dense.
+- The TypeScript fallback kernel beats the TypeScript reference dense MLP up to batch **${b.crossoverTypescriptVsReference110m}**, and the native
+  dense MLP up to batch **${b.crossoverTypescriptVsNative110m}** (0 = never): plain JS loops cannot stream weights at AVX2 speed.
 
 ## Notes
 

@@ -139,12 +139,14 @@ async function main(): Promise<void> {
   ];
   const sparse = new LlamaModel(checkpoint.config, checkpoint.weights);
   const accuracy: AccuracyRow[] = [];
+  let dejavuKernelName = "";
   let denseNll = Number.NaN;
   let evalTokens = 0;
   for (const c of configs) {
     const handle = applyDejaVu(sparse, c.predictors, { mlpBudget: c.mlpBudget, headBudget: c.headBudget, batchPolicy: "per-token" });
     const [cmp, secs] = await seconds(() => compareModels(dense, sparse, validDocs, evalOptions));
     handle.restore();
+    if (handle.kernels.mlp !== "dense") dejavuKernelName = handle.kernels.mlp;
     denseNll = cmp.nllA;
     evalTokens = cmp.tokens;
     const s = handle.stats;
@@ -180,8 +182,11 @@ async function main(): Promise<void> {
       growth,
       timing110m,
       timingStories,
-      crossoverReference110m: crossoverBatch(timing110m, (r) => r.denseReferenceMs),
-      crossoverNative110m: crossoverBatch(timing110m, (r) => r.denseNativeMs),
+      kernel: dejavuKernelName,
+      crossoverNative110m: crossoverBatch(timing110m, (r) => r.sparseNativeMs + r.predictorMs, (r) => r.denseNativeMs),
+      crossoverNativeStories: crossoverBatch(timingStories, (r) => r.sparseNativeMs + r.predictorMs, (r) => r.denseNativeMs),
+      crossoverTypescriptVsReference110m: crossoverBatch(timing110m, (r) => r.sparseMs, (r) => r.denseReferenceMs),
+      crossoverTypescriptVsNative110m: crossoverBatch(timing110m, (r) => r.sparseMs, (r) => r.denseNativeMs),
     },
   };
   const markdown = renderDejaVuReport(evidence);

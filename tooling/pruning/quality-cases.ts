@@ -34,6 +34,10 @@ export function qualityCases(): QualityCase[] {
       cases.push({ label: `${method} ${t.label} OWL`, group: "owl", kind: "unstructured", options: { method, sparsity: t.sparsity, allocation: "owl" } });
     }
   }
+  // SparseGPT choosing each block's mask per output row (Wanda's comparison group) instead of block-wide.
+  for (const t of [byLabel("50%"), byLabel("70%")]) {
+    cases.push({ label: `sparsegpt ${t.label} row masks`, group: "ablation", kind: "unstructured", options: { method: "sparsegpt", sparsity: t.sparsity, sparsegpt: { maskScope: "row" } } });
+  }
   const structured: Array<[string, StructuredPruning]> = [
     ["MLP channels 25%", { kind: "mlp-channels", ratio: 0.25 }],
     ["MLP channels 50%", { kind: "mlp-channels", ratio: 0.5 }],

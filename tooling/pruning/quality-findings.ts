@@ -1,68 +1,86 @@
 /**
  * The "what carries over" discussion of the quality page, written from the measured rows so that
- * it stays true when the script is rerun (the explanations are fixed; the numbers and the
- * orderings they refer to are computed).
+ * it stays true when the script is rerun: the explanations are fixed, the numbers, orderings and
+ * the direction of each comparison are computed.
  */
 import type { QualityRow } from "./quality-report.js";
 
 /** LLaMA-2-7B, WikiText-2 perplexity at 50% unstructured (Wanda paper). */
 export const PUBLISHED_50 = { dense: 5.12, magnitude: 14.89, sparsegpt: 6.51, wanda: 6.42 };
 
-const f = (x: number | undefined, d = 2): string => (x === undefined ? "-" : x.toFixed(d));
+const TARGETS = ["20%", "50%", "4:8", "2:4", "60%", "70%", "80%"];
+
+const f = (x: number | undefined, d = 2): string => (x === undefined || !Number.isFinite(x) ? "-" : x.toFixed(d));
+const list = (xs: string[]): string => (xs.length ? xs.join(", ") : "no target");
 
 export function findings(rows: QualityRow[]): string {
   const get = (label: string): QualityRow | undefined => rows.find((r) => r.label === label);
+  const ppl = (label: string): number | undefined => get(label)?.ppl;
   const dense = rows.find((r) => r.method === "dense")!.ppl;
-  const excess = (label: string): number | undefined => {
-    const r = get(label);
-    return r ? r.ppl - dense : undefined;
-  };
   const out: string[] = [];
 
-  const mag = excess("magnitude 50%");
-  const best = Math.min(excess("wanda 50%") ?? Infinity, excess("sparsegpt 50%") ?? Infinity);
+  // 1. Magnitude against the calibrated methods.
+  const magWorst = TARGETS.filter((t) => (ppl(`magnitude ${t}`) ?? 0) > Math.max(ppl(`wanda ${t}`) ?? Infinity, ppl(`sparsegpt ${t}`) ?? Infinity));
+  const magNotWorst = TARGETS.filter((t) => !magWorst.includes(t) && get(`magnitude ${t}`));
+  const magExcess = (ppl("magnitude 50%") ?? NaN) - dense;
+  const bestExcess = Math.min(ppl("wanda 50%") ?? Infinity, ppl("sparsegpt 50%") ?? Infinity) - dense;
   const pubMag = PUBLISHED_50.magnitude - PUBLISHED_50.dense;
   const pubBest = Math.min(PUBLISHED_50.wanda, PUBLISHED_50.sparsegpt) - PUBLISHED_50.dense;
+  const owlRow = rows.find((r) => r.outlierRatios);
+  const ratios = owlRow?.outlierRatios?.map((r) => `${(100 * r).toFixed(1)}%`).join(" / ");
   out.push(
-    `- **Magnitude is far behind, as published.** At 50% it adds ${f(mag)} ppl over dense against ${f(best)} for the better calibrated method (${f(mag! / best, 1)}x; LLaMA-2-7B: ${f(pubMag)} vs ${f(pubBest)}, ${f(pubMag / pubBest, 1)}x). Ignoring the inputs is the costliest choice at every target in the table.`,
+    `- **Magnitude is the worst of the three at ${list(magWorst)}**${magNotWorst.length ? ` (not at ${list(magNotWorst)}, where every method has destroyed the model)` : ""}, as published. At 50% it adds ${f(magExcess)} ppl over dense against ${f(bestExcess)} for the better calibrated method: ${f(magExcess / bestExcess, 1)}x, a narrower gap than LLaMA-2-7B's ${f(pubMag)} vs ${f(pubBest)} (${f(pubMag / pubBest, 1)}x). Wanda's edge over magnitude at scale comes from a few input features with huge activations (the emergent outliers of large models), which make |W| a poor proxy for a weight's effect; a 260K-parameter model has milder ones${ratios ? ` (here ${ratios} of each block's Wanda scores exceed 5x their mean)` : ""}, and the calibrated methods themselves lose much more here (next points), which shrinks the ratio.`,
   );
 
-  const targets = ["20%", "50%", "4:8", "2:4", "60%", "70%", "80%"];
-  const sgptAhead = targets.filter((t) => (get(`sparsegpt ${t}`)?.ppl ?? Infinity) < (get(`wanda ${t}`)?.ppl ?? -Infinity));
-  const wandaAhead = targets.filter((t) => !sgptAhead.includes(t) && get(`wanda ${t}`));
-  const gap = (t: string): string => `${f(get(`wanda ${t}`)?.ppl)} vs ${f(get(`sparsegpt ${t}`)?.ppl)}`;
+  // 2. SparseGPT against Wanda, and the per-row mask ablation.
+  const sgptAhead = TARGETS.filter((t) => (ppl(`sparsegpt ${t}`) ?? Infinity) < (ppl(`wanda ${t}`) ?? -Infinity));
+  const wandaAhead = TARGETS.filter((t) => !sgptAhead.includes(t) && get(`wanda ${t}`));
+  const pair = (t: string): string => `${t} ${f(ppl(`wanda ${t}`))} vs ${f(ppl(`sparsegpt ${t}`))}`;
+  const rowMask = (t: string): string => `${f(ppl(`sparsegpt ${t}`))} -> ${f(ppl(`sparsegpt ${t} row masks`))}`;
+  const rowHelps50 = (ppl("sparsegpt 50% row masks") ?? Infinity) < (ppl("sparsegpt 50%") ?? -Infinity);
+  const rowHelps70 = (ppl("sparsegpt 70% row masks") ?? Infinity) < (ppl("sparsegpt 70%") ?? -Infinity);
   out.push(
-    `- **SparseGPT vs Wanda.** SparseGPT is ahead at ${sgptAhead.join(", ") || "no target"}${wandaAhead.length ? `, Wanda at ${wandaAhead.join(", ")}` : ""} (Wanda vs SparseGPT: 50% ${gap("50%")}, 2:4 ${gap("2:4")}, 70% ${gap("70%")}). On LLaMA-2-7B at 50% the two are within 0.1 ppl with Wanda slightly ahead (6.42 vs 6.51), and the published results (Wanda, OWL papers) show SparseGPT's weight update pulling ahead as the constraint tightens (2:4, 70% and beyond) — the same trend as here, shifted: in a tiny model each pruned weight takes a larger share of a row's output with it, so compensating for it already pays at 50%. The departure at 50% is small in both settings.`,
+    `- **SparseGPT vs Wanda.** SparseGPT is ahead at ${list(sgptAhead)}${wandaAhead.length ? `; Wanda at ${list(wandaAhead)}` : ""} (Wanda vs SparseGPT: ${pair("50%")}, ${pair("2:4")}, ${pair("70%")}). On LLaMA-2-7B at 50% the two are within 0.1 ppl with Wanda slightly ahead (6.42 vs 6.51), and the published results (Wanda and OWL papers) show SparseGPT's weight update pulling ahead as the constraint tightens (2:4, 70% and beyond). The trend is the same here, shifted toward lower sparsity: in a tiny model each pruned weight takes a larger share of a row's output with it, so compensating for it pays from the start. ` +
+      `Choosing SparseGPT's masks per output row (Wanda's comparison group) instead of block-wide, as the reference code does, ${rowHelps50 ? "helps" : "does not help"} at 50% (${rowMask("50%")}) and ${rowHelps70 ? "helps" : "hurts"} at 70% (${rowMask("70%")})${rowHelps50 && !rowHelps70 ? ": equal per-row sparsity protects every output at moderate sparsity, but at 70% it forces the important rows to give up as much as the unimportant ones" : ""}.`,
   );
 
-  const ratio = Math.min(get("wanda 50%")?.pplRatio ?? Infinity, get("sparsegpt 50%")?.pplRatio ?? Infinity);
+  // 3. Redundancy.
+  const bestRatio50 = Math.min(get("wanda 50%")?.pplRatio ?? Infinity, get("sparsegpt 50%")?.pplRatio ?? Infinity);
+  const ratioAt = (t: string): string => ["magnitude", "wanda", "sparsegpt"].map((m) => f(get(`${m} ${t}`)?.pplRatio)).join(" / ");
   out.push(
-    `- **A 260K-parameter model has little redundancy.** The best one-shot method at 50% multiplies perplexity by ${f(ratio)} here, against ${f(Math.min(PUBLISHED_50.wanda, PUBLISHED_50.sparsegpt) / PUBLISHED_50.dense)} on LLaMA-2-7B. Each output row here reads 64 (or 172) inputs, so 50% removes 32 of 64 terms of every dot product; the 7B results rely on rows of 4096-11008 inputs whose importance is heavy-tailed, where the smaller half carries little. Every method degrades fast past 50% here (80%: ${f(get("magnitude 80%")?.ppl, 0)} / ${f(get("wanda 80%")?.ppl, 0)} / ${f(get("sparsegpt 80%")?.ppl, 0)} for magnitude / Wanda / SparseGPT), while 20% is nearly free (${f(get("magnitude 20%")?.pplRatio)} / ${f(get("wanda 20%")?.pplRatio)} / ${f(get("sparsegpt 20%")?.pplRatio)}x dense).`,
+    `- **A 260K-parameter model has little redundancy.** The better of Wanda and SparseGPT at 50% multiplies perplexity by ${f(bestRatio50)} here, against ${f(Math.min(PUBLISHED_50.wanda, PUBLISHED_50.sparsegpt) / PUBLISHED_50.dense)} on LLaMA-2-7B. Each output row here reads 64 (or 172) inputs, so 50% removes 32 of the 64 terms of every q/k/v/gate/up dot product; the 7B results rely on rows of 4096-11008 inputs whose importance is heavy-tailed, where the smaller half carries little. 20% is nearly free (${ratioAt("20%")}x dense for magnitude / Wanda / SparseGPT), 50% is not, and 80% destroys the model (${ratioAt("80%")}x).`,
   );
 
-  const rec = (m: string, t: string): string => `${f(get(`${m} ${t}`)?.ppl)} -> ${f(get(`${m} ${t} + reconstruction`)?.ppl)}`;
-  const wandaRec = get("wanda 50% + reconstruction")?.ppl;
-  const sgpt = get("sparsegpt 50%")?.ppl;
+  // 4. Reconstruction.
+  const rec = (m: string, t: string): string => `${f(ppl(`${m} ${t}`))} -> ${f(ppl(`${m} ${t} + reconstruction`))}`;
+  const recHelpsAll = ["magnitude", "wanda", "sparsegpt"].every((m) => ["50%", "2:4"].every((t) => (ppl(`${m} ${t} + reconstruction`) ?? Infinity) < (ppl(`${m} ${t}`) ?? -Infinity)));
+  const wandaRec = ppl("wanda 50% + reconstruction");
+  const sgpt = ppl("sparsegpt 50%");
   out.push(
-    `- **Reconstruction (least-squares refit of the kept weights).** At 50%: magnitude ${rec("magnitude", "50%")}, Wanda ${rec("wanda", "50%")}, SparseGPT ${rec("sparsegpt", "50%")}; at 2:4: magnitude ${rec("magnitude", "2:4")}, Wanda ${rec("wanda", "2:4")}, SparseGPT ${rec("sparsegpt", "2:4")}. ${
-      wandaRec !== undefined && sgpt !== undefined && wandaRec < sgpt
-        ? `Wanda + refit beats plain SparseGPT (${f(wandaRec)} vs ${f(sgpt)}): for a given mask the per-row least-squares solve is the exact optimum, while SparseGPT's OBS pass compensates each pruned weight only with the columns after it and fixes the mask from one-shot scores — approximations that make it affordable at 7B scale, where the exact per-row solve (rows x kept³) is not.`
-        : "The per-row least-squares solve is the exact optimum for a given mask; SparseGPT's forward-only OBS compensation approximates it at a cost that scales to 7B models."
+    `- **Reconstruction (least-squares refit of the kept weights)** ${recHelpsAll ? "helps every method" : "mostly helps"}: at 50% magnitude ${rec("magnitude", "50%")}, Wanda ${rec("wanda", "50%")}, SparseGPT ${rec("sparsegpt", "50%")}; at 2:4 magnitude ${rec("magnitude", "2:4")}, Wanda ${rec("wanda", "2:4")}, SparseGPT ${rec("sparsegpt", "2:4")}. For a given mask the per-row least-squares solve is the exact optimum of the layer objective, while SparseGPT compensates each pruned weight only with the columns after it and fixes its mask from one-shot scores: approximations that make it affordable at 7B scale, where the exact per-row solve (rows x kept³ flops, ~10¹⁴ for one LLaMA-7B MLP matrix) is not. ${
+      wandaRec !== undefined && sgpt !== undefined && wandaRec < sgpt ? `Here, where the exact solve takes seconds, Wanda + refit beats plain SparseGPT (${f(wandaRec)} vs ${f(sgpt)}).` : ""
     }`,
   );
 
-  const owl = (m: string, t: string): string => `${f(get(`${m} ${t}`)?.ppl, 1)} -> ${f(get(`${m} ${t} OWL`)?.ppl, 1)}`;
+  // 5. OWL.
+  const owl = (m: string, t: string): string => `${f(ppl(`${m} ${t}`), 1)} -> ${f(ppl(`${m} ${t} OWL`), 1)}`;
+  const owlHelps = ["wanda", "sparsegpt"].flatMap((m) => ["70%", "80%"].map((t) => (ppl(`${m} ${t} OWL`) ?? Infinity) < (ppl(`${m} ${t}`) ?? -Infinity)));
   out.push(
-    `- **OWL** (non-uniform block sparsity, same mean): Wanda 70% ${owl("wanda", "70%")}, SparseGPT 70% ${owl("sparsegpt", "70%")}; 80%: Wanda ${owl("wanda", "80%")}, SparseGPT ${owl("sparsegpt", "80%")}. The OWL paper reports the same direction on LLaMA at 70% (a large gain for Wanda, a smaller one for SparseGPT). With only 5 blocks the allocation is coarse (see the block sparsities in the table).`,
+    `- **OWL** (non-uniform block sparsity with the same mean) ${owlHelps.every(Boolean) ? "helps in every case measured" : owlHelps.some(Boolean) ? "helps in some cases" : "does not help here"}: Wanda 70% ${owl("wanda", "70%")}, SparseGPT 70% ${owl("sparsegpt", "70%")}; 80%: Wanda ${owl("wanda", "80%")}, SparseGPT ${owl("sparsegpt", "80%")}. The OWL paper reports the same direction on LLaMA at 70% (a large gain for Wanda, a smaller one for SparseGPT, whose update already absorbs part of the damage). With 5 blocks the allocation is coarse: blocks with more outliers are pruned less (outlier ratios and block sparsities in the table's notes).`,
   );
 
-  const st = (label: string): string => {
-    const r = get(label);
-    return r ? `${label}: ${(100 * r.modelSparsity).toFixed(1)}% of weights removed, ${f(r.pplRatio)}x dense` : `${label}: -`;
-  };
+  // 6. Structured vs unstructured, per percent of weights removed.
+  const cost = (r: QualityRow): number => (r.pplRatio - 1) / (100 * r.modelSparsity);
+  const units: Record<string, string> = { "heads 25% (1 of 4 KV groups)": "an attention KV group", "MLP channels 25%": "MLP channels", "blocks 1 of 5": "a whole block" };
+  const structured = Object.keys(units).map(get).filter((r): r is QualityRow => !!r);
+  const unstructured = ["wanda 20%", "sparsegpt 20%"].map(get).filter((r): r is QualityRow => !!r);
+  const describe = (r: QualityRow): string => `${r.label}: ${(100 * r.modelSparsity).toFixed(1)}% of weights, ${f(r.pplRatio)}x dense, +${(100 * cost(r)).toFixed(1)}% ppl per point removed`;
+  const cheapest = structured.slice().sort((a, b) => cost(a) - cost(b))[0];
+  const worstUnstructured = Math.max(...unstructured.map(cost));
   out.push(
-    `- **Structured pruning** gives a smaller dense model (no sparse kernels needed) at a higher price per removed weight in most cases: ${st("blocks 1 of 5")}; ${st("MLP channels 25%")}; ${st("heads 25% (1 of 4 KV groups)")}; against unstructured ${st("sparsegpt 20%")} and ${st("wanda 20%")}. Attention heads are the cheapest unit to remove in this model; refitting o_proj / down_proj on the kept features recovers a good part of the loss (see the "+ reconstruction" rows).`,
+    `- **Structured pruning** yields a smaller dense model (no sparse kernels needed) ${structured.every((r) => cost(r) > worstUnstructured) ? "at a much higher price per removed weight than unstructured pruning" : "at a price per removed weight that is not always higher than unstructured pruning's"}: ${[...structured, ...unstructured].map(describe).join("; ")}. ${cheapest ? `Per removed weight the cheapest structured unit here is ${units[cheapest.label]}; ` : ""}refitting o_proj / down_proj on the kept features recovers part of the loss (the "+ reconstruction" rows). ShortGPT reports that large models tolerate dropping some of their many blocks; with only 5 blocks and 4 KV heads here, each structured step is a large fraction of the model.`,
   );
+
   out.push(
     "- **Different yardsticks.** WikiText-2 for LLaMA vs TinyStories-valid here (the model's own domain), and model-generated calibration text instead of C4: only orderings and ratios are comparable, not absolute perplexities.",
   );

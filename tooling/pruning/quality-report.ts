@@ -33,6 +33,8 @@ export interface QualityRow {
   meanLayerError?: number;
   pruneSeconds: number;
   note: string;
+  /** OWL's per-block outlier ratios, on OWL rows. */
+  outlierRatios?: number[];
 }
 
 

@@ -138,6 +138,7 @@ async function runCase(
   let modelSparsity = 0;
   let meanLayerError: number | undefined;
   let note = "";
+  let outlierRatios: number[] | undefined;
   if (c.kind === "dense") model = dense;
   else if (c.kind === "unstructured") {
     // A fresh model over the same checkpoint tensors: pruning swaps layers and never writes into them.
@@ -148,7 +149,11 @@ async function runCase(
     modelSparsity = report.modelSparsity;
     const errors = report.layers.map((l) => l.relativeErrorReconstructed ?? l.relativeError).filter((e): e is number => e !== undefined);
     if (errors.length) meanLayerError = errors.reduce((a, b) => a + b, 0) / errors.length;
-    if (report.allocation === "owl") note = `block sparsity ${report.blockSparsity.map((s) => (100 * s).toFixed(0)).join("/")}%`;
+    if (report.allocation === "owl") {
+      outlierRatios = report.outlierRatios;
+      const ratios = report.outlierRatios!.map((r) => (100 * r).toFixed(1)).join("/");
+      note = `block sparsity ${report.blockSparsity.map((s) => (100 * s).toFixed(0)).join("/")}%; outlier ratio ${ratios}%`;
+    }
   } else {
     const r = await pruneStructured(new LlamaModel(config, weights), c.spec, { calibration, reconstruct: c.reconstruct });
     model = r.model;
@@ -173,6 +178,7 @@ async function runCase(
     meanLayerError,
     pruneSeconds,
     note,
+    outlierRatios,
   };
 }
 

@@ -8,12 +8,15 @@
  *   pnpm --filter @sieve/core demo             the same with --quick
  *
  * How to read it:
- * - GEMV and small-m rows are memory streams: GB/s counts weight bytes, compared with the read
- *   bandwidth of the same thread count. Weights of 64 MB and more are "cold": the run cycles
+ * - "% ceiling" is a roofline: the time floor of a call is the larger of (weight bytes / read
+ *   bandwidth) and (flops / FMA peak) for its thread count, and the column shows floor / time and
+ *   which ceiling binds. GEMV is a memory stream; GEMM is compute; batched decode (small m) is
+ *   memory-bound in f32 and becomes compute-bound in f16/bf16 around m = 8 on 2 cores.
+ * - GB/s counts weight bytes. Weights of 64 MB and more are "cold": the run cycles
  *   through copies totalling >= 1 GiB, so no call finds its weights in a cache (this machine's
  *   last-level cache may be hundreds of MB). Smaller sizes are cache-resident by design and can
  *   exceed the DRAM ceiling.
- * - GEMM rows are compute: GFLOP/s (2 m n k flops per call) compared with the FMA peak.
+ * - GFLOP/s counts 2 m n k flops per call.
  * - Times are the best of several batches (noise only ever slows a run down), like the ceilings.
  * - The TypeScript reference kernels are slow, so they are timed at small sizes only.
  */
@@ -132,7 +135,7 @@ interface Row {
   medianSecondsPerCall: number;
   weightGBs: number;
   gflops: number;
-  /** Percent of the ceiling that bounds this row (read bandwidth or FMA peak). */
+  /** Percent of the roofline floor reached: max(weight bytes / read BW, flops / FMA peak) / time. */
   percentOfCeiling: number;
   ceiling: string;
 }
@@ -175,6 +178,35 @@ interface Case {
   backend: "native" | "reference";
 }
 
+/**
+ * The fastest this call could be on this machine: the larger of the time to stream the weights at
+ * the measured read bandwidth and the time for its flops at the FMA peak (for the row's thread
+ * count; the 1-thread FMA peak is taken as half the 2-thread one). Returns percent of that floor
+ * reached, and which ceiling binds.
+ */
+function roofline(
+  weightBytes: number,
+  flops: number,
+  threads: number,
+  seconds: number,
+  ceilings: Ceilings | null,
+): { percent: number; ceiling: string } {
+  if (!ceilings) return { percent: Number.NaN, ceiling: "n/a" };
+  const bw = threads === 1 ? ceilings.readBandwidth1 : ceilings.readBandwidth2;
+  const peak = threads === 1 ? ceilings.fmaPeak2 / 2 : ceilings.fmaPeak2;
+  const memoryFloor = weightBytes / (bw * 1e9);
+  const computeFloor = flops / (peak * 1e9);
+  const t = threads === 1 ? "1t" : "2t";
+  return memoryFloor >= computeFloor
+    ? { percent: (100 * memoryFloor) / seconds, ceiling: `read BW (${t})` }
+    : { percent: (100 * computeFloor) / seconds, ceiling: `FMA peak (${t})` };
+}
+
+function rooflineFields(r: Row, ceilings: Ceilings | null): { percentOfCeiling: number; ceiling: string } {
+  const { percent, ceiling } = roofline(r.weightBytes, 2 * r.m * r.n * r.k, r.threads, r.secondsPerCall, ceilings);
+  return { percentOfCeiling: percent, ceiling };
+}
+
 function runCase(c: Case, native: NativeBackend | null, ceilings: Ceilings | null, quick: boolean, rng: Rng): Row {
   const weightCount = c.n * c.k;
   const weightBytes = weightCount * bytesPerWeight(c.dtype);
@@ -205,18 +237,7 @@ function runCase(c: Case, native: NativeBackend | null, ceilings: Ceilings | nul
   const flops = 2 * c.m * c.n * c.k;
   const weightGBs = weightBytes / t.best / 1e9;
   const gflops = flops / t.best / 1e9;
-  let percentOfCeiling = Number.NaN;
-  let ceiling = "n/a";
-  if (ceilings) {
-    if (c.op === "gemm") {
-      percentOfCeiling = (100 * gflops) / ceilings.fmaPeak2;
-      ceiling = "FMA peak (2t)";
-    } else {
-      const bw = c.threads === 1 ? ceilings.readBandwidth1 : ceilings.readBandwidth2;
-      percentOfCeiling = (100 * weightGBs) / bw;
-      ceiling = `read BW (${c.threads === 1 ? 1 : 2}t)`;
-    }
-  }
+  const { percent: percentOfCeiling, ceiling } = roofline(weightBytes, flops, c.threads, t.best, ceilings);
   return {
     op: c.op,
     backend: c.backend,
@@ -339,11 +360,8 @@ function main(): void {
 
   if (native && ceilings) measureCeilings(native, options.quick, ceilings);
   // Percentages use the final (best-of) ceilings.
-  if (ceilings) {
-    for (const r of rows) {
-      if (r.op === "gemm") r.percentOfCeiling = (100 * r.gflops) / ceilings.fmaPeak2;
-      else r.percentOfCeiling = (100 * r.weightGBs) / (r.threads === 1 ? ceilings.readBandwidth1 : ceilings.readBandwidth2);
-    }
+  for (const r of rows) {
+    Object.assign(r, rooflineFields(r, ceilings));
   }
   if (native) native.setThreads(initialThreads);
 
@@ -369,8 +387,8 @@ function main(): void {
     console.log(`  FMA peak: ${ceilings.fmaPeak2.toFixed(1)} GFLOP/s with 2 threads [${fmt(ceilings.measurements.fmaPeak2)}]`);
   }
   console.log(
-    "reference (TypeScript) rows run at small sizes only; GEMV/small-m % is of read bandwidth, GEMM % of FMA peak; " +
-      "cold = cycling through >= 1 GiB of weight copies.",
+    "reference (TypeScript) rows run at small sizes only; % ceiling = time floor / time, the floor being the larger " +
+      "of weight bytes / read BW and flops / FMA peak (named); cold = cycling through >= 1 GiB of weight copies.",
   );
   printTable(rows);
   console.log(`peak RSS ${peakRssMB.toFixed(0)} MB; ${seconds.toFixed(1)} s`);

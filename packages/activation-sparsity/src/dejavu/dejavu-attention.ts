@@ -14,7 +14,7 @@
  * Dense steps and headBudget 1 run the original attention module unchanged.
  */
 import type { PagedAttention, StepContext } from "@sieve/model";
-import { headSubsetOutput, headSubsetQuery, type HeadProjectionWeights } from "./head-projections.js";
+import type { HeadKernel } from "./head-kernels.js";
 import type { DejaVuRuntime, DejaVuSelection } from "./runtime.js";
 
 export class DejaVuAttention {
@@ -24,7 +24,8 @@ export class DejaVuAttention {
     readonly block: number,
     /** The dense attention this slot held; the fallback, and what restore() puts back. */
     readonly dense: PagedAttention,
-    private readonly weights: HeadProjectionWeights | null,
+    /** Null when the heads always run dense (budget 1). */
+    readonly kernel: HeadKernel | null,
     private readonly runtime: DejaVuRuntime,
   ) {}
 
@@ -34,7 +35,7 @@ export class DejaVuAttention {
     const sparse = rt.sparseStep(ctx.rows);
     if (sparse && (rt.mlpSparse || rt.headsSparse)) rt.predictFrom(this.block, x, ctx);
     const nHeads = this.dense.shape.nHeads;
-    if (!this.weights || !rt.headsSparse || !sparse) {
+    if (!this.kernel || !rt.headsSparse || !sparse) {
       rt.count("heads", ctx.rows, nHeads, ctx.rows * nHeads);
       this.dense.forward(out, x, ctx);
       return;
@@ -44,23 +45,25 @@ export class DejaVuAttention {
       this.dense.forward(out, x, ctx);
       return;
     }
-    this.sparseForward(out, x, ctx, sel, this.weights);
+    this.sparseForward(out, x, ctx, sel, this.kernel);
   }
 
-  private sparseForward(out: Float32Array, x: Float32Array, ctx: StepContext, sel: DejaVuSelection, w: HeadProjectionWeights): void {
+  private sparseForward(out: Float32Array, x: Float32Array, ctx: StepContext, sel: DejaVuSelection, kernel: HeadKernel): void {
     const { nHeads, nKvHeads, headDim, invFreq, ropeStyle } = this.dense.shape;
     const { batch, kv, backend, scratch, rows, layer, taps } = ctx;
     const path = this.dense.path;
-    const dim = w.dim;
+    const dim = this.dense.shape.dim;
     const qDim = nHeads * headDim;
     const kvDim = nKvHeads * headDim;
     if (taps.active(`${path}.q_proj`)) taps.emit(`${path}.q_proj`, x, rows, dim);
 
     const q = scratch.floats("dejavu.attn.q", rows * qDim);
     if (sel.perRow) {
-      for (let t = 0; t < rows; t++) headSubsetQuery(q.subarray(t * qDim), x.subarray(t * dim), 1, w, sel.indices.subarray(t * sel.k), sel.k);
+      for (let t = 0; t < rows; t++) {
+        kernel.query(q.subarray(t * qDim, (t + 1) * qDim), x.subarray(t * dim, (t + 1) * dim), 1, sel.indices.subarray(t * sel.k, (t + 1) * sel.k), sel.k, scratch, backend);
+      }
     } else {
-      headSubsetQuery(q, x, rows, w, sel.indices, sel.count);
+      kernel.query(q, x, rows, sel.indices, sel.count, scratch, backend);
     }
     // Every KV head, every token: the cache must stay complete for later tokens.
     const k = scratch.floats("dejavu.attn.k", rows * kvDim);
@@ -99,9 +102,11 @@ export class DejaVuAttention {
     });
     // No o_proj tap here: the skipped heads' rows of `attn` are not meaningful activations.
     if (sel.perRow) {
-      for (let t = 0; t < rows; t++) headSubsetOutput(out.subarray(t * dim), attn.subarray(t * qDim), 1, w, sel.indices.subarray(t * sel.k), sel.k);
+      for (let t = 0; t < rows; t++) {
+        kernel.output(out.subarray(t * dim, (t + 1) * dim), attn.subarray(t * qDim, (t + 1) * qDim), 1, sel.indices.subarray(t * sel.k, (t + 1) * sel.k), sel.k, scratch, backend);
+      }
     } else {
-      headSubsetOutput(out, attn, rows, w, sel.indices, sel.count);
+      kernel.output(out, attn, rows, sel.indices, sel.count, scratch, backend);
     }
   }
 }

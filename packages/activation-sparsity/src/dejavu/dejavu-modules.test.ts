@@ -2,7 +2,7 @@ import { DenseLinear, Rng, getBackend } from "@sieve/core";
 import { PagedAttention, type SwiGluMlp } from "@sieve/model";
 import { describe, expect, it } from "vitest";
 import { applyDejaVu } from "./apply.js";
-import { DejaVuAttention } from "./dejavu-attention.js";
+import type { DejaVuAttention } from "./dejavu-attention.js";
 import { DejaVuMlp } from "./dejavu-mlp.js";
 import { topIndices } from "./labels.js";
 import { predictorSourceBlock } from "./predictors.js";
@@ -10,6 +10,8 @@ import type { DejaVuSelectEvent } from "./runtime.js";
 import { decodeLogits, prefillLogits, randomPredictors, stepContext, tinyModel } from "./tiny-model.fixture.js";
 
 const silu = (v: number): number => v / (1 + Math.exp(-v));
+/** "auto" runs the package's native activation-sparse kernels when the addon has them. */
+const KERNELS = ["auto", "typescript"] as const;
 
 /** The dense SwiGLU of one row in f64, with only the neurons in `keep` contributing. */
 function maskedMlpRow(mlp: SwiGluMlp, x: Float32Array, keep: Set<number>): number[] {
@@ -54,7 +56,7 @@ describe("applyDejaVu", () => {
     expect(model.layers.map((l) => [l.attn, l.mlp])).toEqual(originals);
   });
 
-  it("the sparse MLP equals the dense MLP computed on the selected neurons only (batch union and per token)", () => {
+  it.each(KERNELS)("the sparse MLP equals the dense MLP computed on the selected neurons only (batch union and per token; %s kernels)", (kernel) => {
     const { model, config } = tinyModel(4);
     for (const batchPolicy of ["union", "per-token"] as const) {
       const events: DejaVuSelectEvent[] = [];
@@ -62,6 +64,7 @@ describe("applyDejaVu", () => {
         mlpBudget: 0.25,
         headBudget: 1,
         batchPolicy,
+        kernel,
         onSelect: (e) => events.push({ ...e, selection: { ...e.selection, indices: e.selection.indices.slice() } }),
       });
       const mlp = model.layers[1]!.mlp as DejaVuMlp;
@@ -80,13 +83,14 @@ describe("applyDejaVu", () => {
         expectClose(out.subarray(t * config.dim, (t + 1) * config.dim), maskedMlpRow(mlp.dense, x.subarray(t * config.dim), keep), 1e-4);
       }
       if (!sel.perRow) expect(sel.count).toBeGreaterThan(k);
+      if (kernel === "typescript") expect(handle.kernels.mlp).toMatch(/^typescript:/);
       handle.restore();
     }
   });
 
-  it("sparse attention equals dense attention without the skipped heads, and still writes K/V of every KV head", () => {
+  it.each(KERNELS)("sparse attention equals dense attention without the skipped heads, and still writes K/V of every KV head (%s kernels)", (kernel) => {
     const { model, config } = tinyModel(5);
-    const handle = applyDejaVu(model, randomPredictors(config, 3), { mlpBudget: 1, headBudget: 0.5, batchPolicy: "union", denseAboveRows: 16 });
+    const handle = applyDejaVu(model, randomPredictors(config, 3), { mlpBudget: 1, headBudget: 0.5, batchPolicy: "union", denseAboveRows: 16, kernel });
     const attn = model.layers[1]!.attn as DejaVuAttention;
     const rows = 5;
     const keep = [0, 3];
@@ -112,13 +116,13 @@ describe("applyDejaVu", () => {
     handle.restore();
   });
 
-  it("block k's predictions come from block k-1's input (swapping in block k's own input would select other neurons)", () => {
+  it.each(KERNELS)("block k's predictions come from block k-1's input (swapping in block k's own input would select other neurons; %s kernels)", (kernel) => {
     const { model, config } = tinyModel(6);
     const predictors = randomPredictors(config, 4);
     const inputs: Float32Array[] = [];
     for (let b = 0; b < config.nLayers; b++) model.taps.on(`layers.${b}.self_attn.q_proj`, (_p, x, n, cols) => (inputs[b] = x.slice(0, n * cols)));
     const selected: Int32Array[] = [];
-    applyDejaVu(model, predictors, { mlpBudget: 0.5, headBudget: 1, batchPolicy: "per-token", onSelect: (e) => (selected[e.block] = e.selection.indices.slice()) });
+    applyDejaVu(model, predictors, { mlpBudget: 0.5, headBudget: 1, batchPolicy: "per-token", kernel, onSelect: (e) => (selected[e.block] = e.selection.indices.slice()) });
     prefillLogits(model, tokens);
 
     const rows = tokens.length;

@@ -6,15 +6,18 @@
  */
 import { DenseLinear, bf16ArrayToF32, f16ArrayToF32, type LinearLayer } from "@sieve/core";
 
+/** The linear as a DenseLinear, or an error that says why DejaVu needs one. */
+export function requireDense(linear: LinearLayer, slot: string): DenseLinear {
+  if (linear instanceof DenseLinear) return linear;
+  throw new TypeError(
+    `DejaVu needs the dense weight of ${slot}, but that slot holds a "${linear.describe().kind}" linear. ` +
+      "Apply DejaVu (and train its predictors) on the dense model, before weight pruning or TEAL/CATS replace its linears.",
+  );
+}
+
 /** The [out, in] weight of a dense linear as f32 (the stored array itself when already f32). */
-export function denseWeightF32(linear: LinearLayer, slot: string): Float32Array {
-  if (!(linear instanceof DenseLinear)) {
-    const kind = linear.describe().kind;
-    throw new TypeError(
-      `DejaVu needs the dense weight of ${slot}, but that slot holds a "${kind}" linear. ` +
-        "Apply DejaVu (and train its predictors) on the dense model, before weight pruning or TEAL/CATS replace its linears.",
-    );
-  }
+export function denseWeightF32(layer: LinearLayer, slot: string): Float32Array {
+  const linear = requireDense(layer, slot);
   const w = linear.weight;
   if (linear.dtype === "f32") return w as Float32Array;
   return linear.dtype === "f16" ? f16ArrayToF32(w as Uint16Array) : bf16ArrayToF32(w as Uint16Array);

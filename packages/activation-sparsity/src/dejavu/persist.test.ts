@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tensor } from "@sieve/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyDejaVu } from "./apply.js";
+import { applyActivationRecipe } from "../recipe/apply.js";
+import { applyDejaVu, dejavuHandleOf } from "./apply.js";
+import { DejaVuMlp } from "./dejavu-mlp.js";
+import { dejavuRecipe, parseDejaVuRecipe, registerDejaVuRecipe } from "./recipe.js";
 import { dejavuPathFor, dejavuTensors, loadDejaVuPredictors, predictorsFromTensors, saveDejaVuPredictors } from "./persist.js";
 import { prefillLogits, randomPredictors, tinyModel } from "./tiny-model.fixture.js";
 
@@ -42,6 +45,20 @@ describe("DejaVu predictor files", async () => {
     const wrong = new Map(tensors);
     wrong.set("dejavu.layers.0.mlp.b2", Tensor.zeros([3], "f32"));
     expect(() => predictorsFromTensors(wrong, metadata, "x.safetensors")).toThrow(/dejavu\.layers\.0\.mlp\.b2 has shape \[3\]/);
+  });
+
+  it("applies through an activation recipe that names the file", async () => {
+    const { model, config } = tinyModel(3);
+    await saveDejaVuPredictors(join(dir, "recipe.dejavu.safetensors"), randomPredictors(config, 9, { mlp: 0.5, heads: 0.75 }));
+    registerDejaVuRecipe((p) => join(dir, p));
+    const result = applyActivationRecipe(model, dejavuRecipe({ predictors: "recipe.dejavu.safetensors", headBudget: 1 }));
+    expect(result.replaced).toContain("layers.2.mlp");
+    expect(model.layers[2]!.mlp).toBeInstanceOf(DejaVuMlp);
+    const handle = dejavuHandleOf(model)!;
+    expect([handle.runtime.mlpBudget, handle.runtime.headBudget]).toEqual([0.5, 1]);
+    handle.restore();
+    expect(dejavuHandleOf(model)).toBeUndefined();
+    expect(() => parseDejaVuRecipe({ method: "dejavu", predictors: "p", mlpBudget: 2 }, "r.json")).toThrow(/r\.json: activation\.mlpBudget must be a fraction/);
   });
 
   it("lives beside the checkpoint", async () => {

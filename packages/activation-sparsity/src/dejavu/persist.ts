@@ -10,9 +10,9 @@
  * n_layers), the budgets (mlp_budget, head_budget: fractions kept per token) and free-form
  * training facts (lookahead, label rules, ranks, seed, held-out recall).
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { SafetensorsFile, Tensor, writeSafetensors } from "@sieve/core";
+import { SafetensorsFile, Tensor, parseSafetensorsBuffer, writeSafetensors } from "@sieve/core";
 import { LowRankPredictor } from "./predictor.js";
 import type { DejaVuPredictors, DejaVuShape } from "./predictors.js";
 
@@ -72,6 +72,12 @@ export async function loadDejaVuPredictors(path: string): Promise<DejaVuPredicto
   } finally {
     await file.close();
   }
+}
+
+/** loadDejaVuPredictors for synchronous callers (recipe appliers); predictor files are small. */
+export function loadDejaVuPredictorsSync(path: string): DejaVuPredictors {
+  const contents = parseSafetensorsBuffer(readFileSync(path), { label: path });
+  return predictorsFromTensors(contents.tensors, contents.metadata, path);
 }
 
 /** Rebuilds predictors from a file's tensors and metadata; `source` names the file in errors. */

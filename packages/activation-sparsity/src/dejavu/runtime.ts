@@ -34,6 +34,11 @@ export interface DejaVuOptions {
   denseAboveRows?: number;
   /** Sees every selection made (tests, debugging, metrics). */
   onSelect?: (event: DejaVuSelectEvent) => void;
+  /**
+   * "auto" (default): the package's native activation-sparse kernels when the model runs on the
+   * native backend and the addon has them, else the TypeScript kernels. "typescript" forces those.
+   */
+  kernel?: "auto" | "typescript";
 }
 
 /** Which neurons (or heads) a step computes. */
@@ -156,6 +161,8 @@ export class DejaVuRuntime {
     ctx.backend.topk(buf.values.subarray(0, rows * k), indices, scores, rows, n, k);
     let selection: DejaVuSelection;
     if (this.batchPolicy === "per-token") {
+      // Ascending within each row: the native kernels require it, and it walks weights in order.
+      for (let t = 0; t < rows; t++) indices.subarray(t * k, (t + 1) * k).sort();
       selection = { perRow: true, k, count: k, indices };
     } else {
       if (buf.mask.length < n) {

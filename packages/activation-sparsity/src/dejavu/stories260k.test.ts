@@ -23,15 +23,28 @@ describe.skipIf(missing.length > 0)("DejaVu on stories260K", () => {
     const checkpoint = await loadLlama2c(model, { tokenizer });
     const dense = new LlamaModel(checkpoint.config, checkpoint.weights);
     const calibration = await calibrationFromModel(dense, checkpoint.tokenizer!, { samples: 8, length: 160, seed: 4242 });
-    const { predictors, report } = await trainDejaVu(dense, calibration, { mlpBudget: 0.75, headBudget: 0.75, maxEpochs: 4, heldOutFraction: 0.25, seed: 1 });
+    const { predictors, report } = await trainDejaVu(dense, calibration, {
+      mlpBudget: 0.75,
+      headBudget: 0.75,
+      maxEpochs: 4,
+      heldOutFraction: 0.25,
+      seed: 1,
+      recallBudgets: { mlp: [0.75, 0.5], heads: [0.75] },
+    });
     expect(predictors.blocks).toHaveLength(checkpoint.config.nLayers);
     expect(report.heldOutTokens).toBeGreaterThan(0);
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     const mlpRecall = mean(report.blocks.map((b) => b.mlp.recall[0]!.recall));
+    const mlpRecallAtHalf = mean(report.blocks.map((b) => b.mlp.recall[1]!.recall));
     const headRecall = mean(report.blocks.map((b) => b.attention.recall[0]!.recall));
-    console.log(`stories260K DejaVu recall at 75%: MLP ${mlpRecall.toFixed(3)}, heads ${headRecall.toFixed(3)} (chance 0.75); train ${report.trainSeconds.toFixed(1)} s`);
-    // Chance is 0.75; the full evidence run (docs/results/dejavu.md) reaches about 0.82 and 0.86.
-    expect(mlpRecall).toBeGreaterThan(0.78);
+    console.log(
+      `stories260K DejaVu recall: MLP ${mlpRecall.toFixed(3)} at 75% (chance 0.75), ${mlpRecallAtHalf.toFixed(3)} at 50% (chance 0.5); ` +
+        `heads ${headRecall.toFixed(3)} at 75%; train ${report.trainSeconds.toFixed(1)} s`,
+    );
+    // Floors well above chance but below what this short run reaches (about 0.80, 0.60, 0.85); the
+    // full evidence run (docs/results/dejavu.md) reaches about 0.83, 0.71 and 0.87.
+    expect(mlpRecall).toBeGreaterThan(0.77);
+    expect(mlpRecallAtHalf).toBeGreaterThan(0.57);
     expect(headRecall).toBeGreaterThan(0.8);
     for (const b of report.blocks) expect(b.mlp.heldOutLoss).toBeLessThan(b.mlp.initialHeldOutLoss);
   });

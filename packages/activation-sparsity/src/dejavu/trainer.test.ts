@@ -1,7 +1,7 @@
 import { Rng } from "@sieve/core";
 import { describe, expect, it } from "vitest";
 import { Adam } from "./adam.js";
-import { LowRankPredictor } from "./predictor.js";
+import type { LowRankPredictor } from "./predictor.js";
 import { bceLoss, trainPredictor, type LabeledRows } from "./trainer.js";
 
 /** Labels y_j = [w_j · x > 0]: linearly separable, so a predictor can learn them well. */

@@ -54,7 +54,7 @@ export async function loadHfDirectory(dir: string, options: HfDirectoryLoadOptio
   let weights: Map<string, Tensor>;
   let metadata: Record<string, string>;
   try {
-    const plan = planTensors(shards, config, options.loadExtraTensors ?? false, warnings);
+    const plan = planTensors(shards, config, options.loadExtraTensors ?? false, warnings, packedWeights(shards));
     metadata = shards.mergedMetadata(warnings);
     weights = await readPlanned(plan, options);
   } finally {
@@ -73,6 +73,36 @@ function rejectQuantized(raw: JsonObject, file: string): void {
   }
 }
 
+/**
+ * Weights a pruning tool stored in a packed format instead of <name>.weight, listed by the
+ * safetensors metadata entry "sieve.packed" (a JSON object: weight name -> format; see
+ * docs/formats/sparse-weights.md). The loader does not interpret the formats: it only accepts
+ * that those weights have no <name>.weight and loads their <name>.* tensors for the model's
+ * LinearFactory to build the layers from.
+ */
+const PACKED_METADATA_KEY = "sieve.packed";
+
+function packedWeights(shards: CheckpointShards): Set<string> {
+  const raw = shards.mergedMetadata([])[PACKED_METADATA_KEY];
+  if (raw === undefined) return new Set();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new CheckpointFormatError(shards.files[0]?.path ?? "", `__metadata__["${PACKED_METADATA_KEY}"]`, undefined, "must be a JSON object mapping weight names to their packed format");
+  }
+  return new Set(Object.keys(parsed));
+}
+
+/** Whether a tensor such as "x.nm_values" belongs to a packed weight "x.weight". */
+function packedOwner(tensor: string, packed: Set<string>): boolean {
+  const dot = tensor.lastIndexOf(".");
+  return dot > 0 && packed.has(`${tensor.slice(0, dot)}.weight`);
+}
+
 interface PlannedTensor {
   name: string;
   where: ShardTensor;
@@ -82,12 +112,13 @@ interface PlannedTensor {
  * Checks every tensor the config needs (presence, shape, dtype) from the headers alone, before
  * any data is read, and decides what to read.
  */
-function planTensors(shards: CheckpointShards, config: ModelConfig, loadExtras: boolean, warnings: string[]): PlannedTensor[] {
+function planTensors(shards: CheckpointShards, config: ModelConfig, loadExtras: boolean, warnings: string[], packed: Set<string>): PlannedTensor[] {
   const plan: PlannedTensor[] = [];
   const accounted = new Set<string>();
   const missing: string[] = [];
   for (const t of expectedTensors(config)) {
     accounted.add(t.name);
+    if (packed.has(t.name)) continue; // stored as packed tensors, loaded below
     const where = shards.tensors.get(t.name);
     if (!where) {
       if (!t.optional) missing.push(t.name);
@@ -111,7 +142,7 @@ function planTensors(shards: CheckpointShards, config: ModelConfig, loadExtras: 
   }
   for (const [name, where] of shards.tensors) {
     if (accounted.has(name) || SILENTLY_IGNORED.test(name)) continue;
-    if (loadExtras) plan.push({ name, where });
+    if (loadExtras || packedOwner(name, packed)) plan.push({ name, where });
     else warnings.push(`unused tensor ${name} [${where.info.shape.join(", ")}] ${where.info.dtype} in ${where.file.path} (not loaded)`);
   }
   return plan;

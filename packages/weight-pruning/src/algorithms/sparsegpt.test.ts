@@ -41,6 +41,12 @@ describe("SparseGPT", () => {
     });
   }
 
+  it("with row-scoped masks, every row prunes exactly its share, and the error still beats Wanda's", () => {
+    const sgpt = sparseGptPrune(w, gram, { sparsity: 0.5 }, { blocksize: 16, maskScope: "row" });
+    for (let r = 0; r < rows; r++) expect(maskSparsity(sgpt.mask.subarray(r * cols, (r + 1) * cols))).toBe(0.5);
+    expect(outputError(w, sgpt.weight, gram)).toBeLessThan(outputError(w, wandaPrune(w, norms, { sparsity: 0.5 }).weight, gram));
+  });
+
   it("gives the same result for one block as for many when nothing is pruned, and handles dead inputs", () => {
     const g = Float64Array.from(gram);
     // Column 5 never fires: its row and column of the Gram matrix are zero.

@@ -27,6 +27,12 @@ export interface SparseGptOptions {
   blocksize?: number;
   /** Dampening as a fraction of the mean diagonal of H (default 0.01). */
   percdamp?: number;
+  /**
+   * Unstructured only: where a block's pruned weights are chosen. "block" (default, as the
+   * reference code): the lowest scores over all rows of the block, so rows end up with different
+   * sparsities; "row": each row prunes its own share of the block (Wanda's per-output comparison).
+   */
+  maskScope?: "block" | "row";
 }
 
 export interface SparseGptResult extends PrunedWeight {
@@ -77,9 +83,15 @@ export function sparseGptPrune(w: WeightMatrix, gram: Float64Array, target: Prun
     const blockMask = new Uint8Array(rows * count).fill(1);
     if (!pattern) {
       for (let r = 0; r < rows; r++) for (let c = 0; c < count; c++) scores[r * count + c] = score(r, i1 + c);
-      // The block's share of the target, cumulative so that the layer total is exact.
-      const share = Math.round((totalToPrune * i2) / cols) - Math.round((totalToPrune * i1) / cols);
-      pruneLowest(scores, 0, rows * count, share, blockMask);
+      if (options.maskScope === "row") {
+        // Each row's share of this block, cumulative along the row so that its total is s · cols.
+        const share = Math.round(sparsity * i2) - Math.round(sparsity * i1);
+        for (let r = 0; r < rows; r++) pruneLowest(scores, r * count, count, share, blockMask);
+      } else {
+        // The block's share of the target, cumulative so that the layer total is exact.
+        const share = Math.round((totalToPrune * i2) / cols) - Math.round((totalToPrune * i1) / cols);
+        pruneLowest(scores, 0, rows * count, share, blockMask);
+      }
     }
     const err = new Float64Array(rows * count);
     for (let c = 0; c < count; c++) {

@@ -12,7 +12,7 @@
 // The weight bytes stream by once, front to back; x stays in L1. Columns past the last whole unit
 // (cols % 16) take a scalar path that checks each column against cols.
 //
-//   batch = 1       GEMV: one row at a time, two accumulators
+//   batch = 1       GEMV: tiles of 4 rows from separate parts of the range (4 memory streams)
 //   batch = 2..4    the same unit decode shared by every activation row (permute is cheap enough)
 //   batch > 4       the AXPY kernel over transposed activations (sparse_weight_axpy.h)
 #include "cpu/avx2/sparse_weight_axpy.h"
@@ -126,16 +126,16 @@ inline void nm_tail_groups(const NmWeight& w, const uint8_t* ib, int64_t v0, int
 }
 
 // TR weight rows against x, sharing each unit's activation loads; two accumulators per row keep
-// the FMA chains short.
+// the FMA chains short. The rows are `stride` apart (kStreams streams, see sparse_weight_simd.h).
 template <SparseValueType V, int TR>
 inline void nm_gemv_tile(float* out, const float* x, const NmWeight& w, const NmShape& s, const NmLut& lut, int64_t j0,
-                         const float* bias) {
+                         int64_t stride, const float* bias) {
   const uint8_t* ib[TR];
   int64_t v0[TR];
   __m256 a0[TR], a1[TR];
   for (int r = 0; r < TR; ++r) {
-    ib[r] = w.indices + (j0 + r) * s.ipr;
-    v0[r] = (j0 + r) * s.vpr;
+    ib[r] = w.indices + (j0 + r * stride) * s.ipr;
+    v0[r] = (j0 + r * stride) * s.vpr;
     a0[r] = a1[r] = _mm256_setzero_ps();
   }
   int64_t u = 0;
@@ -158,7 +158,8 @@ inline void nm_gemv_tile(float* out, const float* x, const NmWeight& w, const Nm
     float sum = hsum8(_mm256_add_ps(a0[r], a1[r]));
     nm_tail_groups(w, ib[r], v0[r], s.units * 16 / w.m, s.groups,
                    [&](int64_t col, int64_t vi) { sum += load1v<V>(w.values, vi) * x[col]; });
-    out[j0 + r] = sum + (bias ? bias[j0 + r] : 0.0f);
+    const int64_t j = j0 + r * stride;
+    out[j] = sum + (bias ? bias[j] : 0.0f);
   }
 }
 
@@ -167,9 +168,13 @@ void nm_gemv(float* out, const float* x, const NmWeight& w, const float* bias) {
   const NmShape s = nm_shape(w);
   const NmLut& lut = lut_for(w);
   auto body = [&](int64_t r0, int64_t r1) {
-    int64_t j = r0;
-    for (; j + 2 <= r1; j += 2) nm_gemv_tile<V, 2>(out, x, w, s, lut, j, bias);
-    for (; j < r1; ++j) nm_gemv_tile<V, 1>(out, x, w, s, lut, j, bias);
+    for_each_stream_tile(r0, r1, [&](int64_t j0, int64_t stride, int count) {
+      if (count == kStreams) {
+        nm_gemv_tile<V, kStreams>(out, x, w, s, lut, j0, stride, bias);
+      } else {
+        nm_gemv_tile<V, 1>(out, x, w, s, lut, j0, stride, bias);
+      }
+    });
   };
   sieve::detail::parallel_for_each(w.rows, row_grain(w.cols), body);
 }

@@ -7,7 +7,8 @@
 //   bcsr    as csr with u8 column offsets inside 256-column blocks; chunks of 8 run across block
 //           boundaries (the lanes past a boundary get +256), only a row's last < 8 use a masked gather.
 //
-// batch = 1 runs these GEMVs; batch > 1 decodes each row once and runs the shared AXPY kernel.
+// batch = 1 runs these GEMVs on tiles of 4 rows from separate parts of the row range (4 memory
+// streams, see sparse_weight_simd.h); batch > 1 decodes each row once and runs the shared AXPY kernel.
 // Every index read is bounded: row/block pointers are clamped to [0, nnz], columns to cols - 1,
 // vector loads that could run past the end of an array take the scalar path instead.
 #include <cstdint>
@@ -57,32 +58,63 @@ inline void bitmap_tail(const BitmapWeight& w, const uint8_t* bm, int64_t b, int
   }
 }
 
-template <SparseValueType V>
-void bitmap_gemv(float* out, const float* x, const BitmapWeight& w, const float* bias) {
+// S bitmap rows `stride` apart (kStreams memory streams) against x, in lockstep over the
+// bitmap bytes (every row has the same number); each row's value pointer advances by popcounts.
+template <SparseValueType V, int S>
+inline void bitmap_gemv_tile(float* out, const float* x, const BitmapWeight& w, int64_t j0, int64_t stride,
+                             const float* bias) {
   const int64_t bpr = bytes_per_8_columns(w.cols);
   const int64_t whole = w.cols / 8;  // bytes whose 8 columns all exist
-  auto body = [&](int64_t r0, int64_t r1) {
-    for (int64_t j = r0; j < r1; ++j) {
-      const SwSpan s = clamped_span(w.row_ptr, j, w.nnz);
-      const uint8_t* bm = w.bitmap + j * bpr;
-      int64_t vp = s.begin, b = 0;
-      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-      // 16 values of over-read at most per step must stay inside the values array.
-      for (; b + 2 <= whole && vp + 16 <= w.nnz; b += 2) {
-        const unsigned m0 = bm[b], m1 = bm[b + 1];
+  const uint8_t* bm[S];
+  int64_t vp[S], end[S];
+  __m256 a0[S], a1[S];
+  bool fast = true;
+  for (int r = 0; r < S; ++r) {
+    const int64_t j = j0 + r * stride;
+    const SwSpan sp = clamped_span(w.row_ptr, j, w.nnz);
+    bm[r] = w.bitmap + j * bpr;
+    vp[r] = sp.begin;
+    end[r] = sp.end;
+    a0[r] = a1[r] = _mm256_setzero_ps();
+    // Each step reads 16 values past vp at most and vp grows by 8 per byte at most: this row's
+    // vector loads all stay inside the values array (else the tile takes the scalar path).
+    fast = fast && sp.begin + 8 * whole + 16 <= w.nnz;
+  }
+  int64_t b = 0;
+  if (fast) {
+    for (; b + 2 <= whole; b += 2) {
+      const __m256 xa = _mm256_loadu_ps(x + 8 * b), xb = _mm256_loadu_ps(x + 8 * b + 8);
+      for (int r = 0; r < S; ++r) {
+        const unsigned m0 = bm[r][b], m1 = bm[r][b + 1];
         const int64_t p0 = kPopcount.n[m0], p1 = kPopcount.n[m1];
-        const __m256 g0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 8 * b), compress_lanes(m0));
-        const __m256 g1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + 8 * b + 8), compress_lanes(m1));
-        const __m256 v0 = _mm256_and_ps(load8v<V>(w.values, vp), _mm256_castsi256_ps(lane_mask(p0)));
-        const __m256 v1 = _mm256_and_ps(load8v<V>(w.values, vp + p0), _mm256_castsi256_ps(lane_mask(p1)));
-        a0 = _mm256_fmadd_ps(g0, v0, a0);
-        a1 = _mm256_fmadd_ps(g1, v1, a1);
-        vp += p0 + p1;
+        const __m256 g0 = _mm256_permutevar8x32_ps(xa, compress_lanes(m0));
+        const __m256 g1 = _mm256_permutevar8x32_ps(xb, compress_lanes(m1));
+        const __m256 v0 = _mm256_and_ps(load8v<V>(w.values, vp[r]), _mm256_castsi256_ps(lane_mask(p0)));
+        const __m256 v1 = _mm256_and_ps(load8v<V>(w.values, vp[r] + p0), _mm256_castsi256_ps(lane_mask(p1)));
+        a0[r] = _mm256_fmadd_ps(g0, v0, a0[r]);
+        a1[r] = _mm256_fmadd_ps(g1, v1, a1[r]);
+        vp[r] += p0 + p1;
       }
-      float sum = hsum8(_mm256_add_ps(a0, a1));
-      bitmap_tail<V>(w, bm, b, vp, s.end, [&](int64_t col, float v) { sum += v * x[col]; });
-      out[j] = sum + (bias ? bias[j] : 0.0f);
     }
+  }
+  for (int r = 0; r < S; ++r) {
+    float sum = hsum8(_mm256_add_ps(a0[r], a1[r]));
+    bitmap_tail<V>(w, bm[r], b, vp[r], end[r], [&](int64_t col, float v) { sum += v * x[col]; });
+    const int64_t j = j0 + r * stride;
+    out[j] = sum + (bias ? bias[j] : 0.0f);
+  }
+}
+
+template <SparseValueType V>
+void bitmap_gemv(float* out, const float* x, const BitmapWeight& w, const float* bias) {
+  auto body = [&](int64_t r0, int64_t r1) {
+    for_each_stream_tile(r0, r1, [&](int64_t j0, int64_t stride, int count) {
+      if (count == kStreams) {
+        bitmap_gemv_tile<V, kStreams>(out, x, w, j0, stride, bias);
+      } else {
+        bitmap_gemv_tile<V, 1>(out, x, w, j0, stride, bias);
+      }
+    });
   };
   sieve::detail::parallel_for_each(w.rows, row_grain(w.cols), body);
 }
@@ -120,27 +152,50 @@ inline __m256i csr_cols8(const uint16_t* col, int64_t t, __m256i last) {
   return _mm256_min_epu32(c, last);
 }
 
-template <SparseValueType V>
-void csr_gemv(float* out, const float* x, const CsrWeight& w, const float* bias) {
+// S CSR rows `stride` apart (kStreams memory streams): chunks of 8 in lockstep while every row
+// has one, then each row's remainder alone.
+template <SparseValueType V, int S>
+inline void csr_gemv_tile(float* out, const float* x, const CsrWeight& w, int64_t j0, int64_t stride, const float* bias) {
   const __m256i last = _mm256_set1_epi32(static_cast<int32_t>(w.cols - 1));
   const int64_t last_col = w.cols - 1;
-  auto body = [&](int64_t r0, int64_t r1) {
-    for (int64_t j = r0; j < r1; ++j) {
-      const SwSpan s = clamped_span(w.row_ptr, j, w.nnz);
-      int64_t t = s.begin;
-      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-      for (; t + 16 <= s.end; t += 16) {
-        a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, csr_cols8(w.col, t, last), 4), load8v<V>(w.values, t), a0);
-        a1 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, csr_cols8(w.col, t + 8, last), 4), load8v<V>(w.values, t + 8), a1);
-      }
-      if (t + 8 <= s.end) {
-        a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, csr_cols8(w.col, t, last), 4), load8v<V>(w.values, t), a0);
-        t += 8;
-      }
-      float sum = hsum8(_mm256_add_ps(a0, a1));
-      for (; t < s.end; ++t) sum += load1v<V>(w.values, t) * x[sw_min(w.col[t], last_col)];
-      out[j] = sum + (bias ? bias[j] : 0.0f);
+  int64_t t[S], end[S];
+  __m256 a[S];
+  int64_t together = INT64_MAX;
+  for (int r = 0; r < S; ++r) {
+    const SwSpan sp = clamped_span(w.row_ptr, j0 + r * stride, w.nnz);
+    t[r] = sp.begin;
+    end[r] = sp.end;
+    a[r] = _mm256_setzero_ps();
+    together = sw_min(together, (sp.end - sp.begin) / 8);
+  }
+  for (int64_t c = 0; c < together; ++c) {
+    for (int r = 0; r < S; ++r) {
+      a[r] = _mm256_fmadd_ps(_mm256_i32gather_ps(x, csr_cols8(w.col, t[r], last), 4), load8v<V>(w.values, t[r]), a[r]);
+      t[r] += 8;
     }
+  }
+  for (int r = 0; r < S; ++r) {
+    __m256 b = _mm256_setzero_ps();
+    for (; t[r] + 8 <= end[r]; t[r] += 8) {
+      b = _mm256_fmadd_ps(_mm256_i32gather_ps(x, csr_cols8(w.col, t[r], last), 4), load8v<V>(w.values, t[r]), b);
+    }
+    float sum = hsum8(_mm256_add_ps(a[r], b));
+    for (; t[r] < end[r]; ++t[r]) sum += load1v<V>(w.values, t[r]) * x[sw_min(w.col[t[r]], last_col)];
+    const int64_t j = j0 + r * stride;
+    out[j] = sum + (bias ? bias[j] : 0.0f);
+  }
+}
+
+template <SparseValueType V>
+void csr_gemv(float* out, const float* x, const CsrWeight& w, const float* bias) {
+  auto body = [&](int64_t r0, int64_t r1) {
+    for_each_stream_tile(r0, r1, [&](int64_t j0, int64_t stride, int count) {
+      if (count == kStreams) {
+        csr_gemv_tile<V, kStreams>(out, x, w, j0, stride, bias);
+      } else {
+        csr_gemv_tile<V, 1>(out, x, w, j0, stride, bias);
+      }
+    });
   };
   sieve::detail::parallel_for_each(w.rows, row_grain(w.cols), body);
 }
@@ -169,15 +224,20 @@ void csr_gemm(float* out, const float* x, int64_t batch, const CsrWeight& w, con
 // chunk crosses a boundary is data-dependent and unpredictable, so the one crossing a chunk
 // usually has is handled without a branch; only a second one (empty blocks) takes the loop.
 struct BcsrCursor {
-  const int32_t* ptr;  // this row's block pointers (blocks + 1 of them)
-  int64_t last_block;  // blocks - 1
-  int64_t nnz;
-  int64_t block = 0;   // block of the chunk's first value
-  int64_t next;        // first value of block + 1 (the row's end for the last block)
-  __m256i base = _mm256_setzero_si256();  // 256 * block in every lane
+  const int32_t* ptr = nullptr;  // this row's block pointers (blocks + 1 of them)
+  int64_t last_block = 0;        // blocks - 1
+  int64_t nnz = 0;
+  int64_t block = 0;  // block of the chunk's first value
+  int64_t next = 0;   // first value of block + 1 (the row's end for the last block)
+  __m256i base;       // 256 * block in every lane
 
-  BcsrCursor(const int32_t* row_ptr, int64_t blocks, int64_t nnz_) : ptr(row_ptr), last_block(blocks - 1), nnz(nnz_) {
+  void start(const int32_t* row_ptr, int64_t blocks, int64_t nnz_) {
+    ptr = row_ptr;
+    last_block = blocks - 1;
+    nnz = nnz_;
+    block = 0;
     next = pointer(1);
+    base = _mm256_setzero_si256();
   }
   int64_t pointer(int64_t b) const { return sw_clamp(ptr[b], 0, nnz); }
 
@@ -204,42 +264,67 @@ struct BcsrCursor {
   }
 };
 
-template <SparseValueType V>
-void bcsr_gemv(float* out, const float* x, const BlockedCsrWeight& w, const float* bias) {
+// S blocked-CSR rows `stride` apart (kStreams memory streams): chunks of 8 in lockstep while
+// every row has one, then each row's remainder alone.
+template <SparseValueType V, int S>
+inline void bcsr_gemv_tile(float* out, const float* x, const BlockedCsrWeight& w, int64_t j0, int64_t stride,
+                           const float* bias) {
   const int64_t blocks = blocked_csr_blocks(w.cols);
   const __m256i last = _mm256_set1_epi32(static_cast<int32_t>(w.cols - 1));
   const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const int64_t last_col = w.cols - 1;
-  auto body = [&](int64_t r0, int64_t r1) {
-    for (int64_t j = r0; j < r1; ++j) {
-      const int32_t* ptr = w.block_ptr + j * blocks;
-      const int64_t begin = sw_clamp(ptr[0], 0, w.nnz), end = sw_clamp(ptr[blocks], begin, w.nnz);
-      BcsrCursor cur(ptr, blocks, w.nnz);
-      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-      int64_t t = begin;
-      for (; t + 16 <= end; t += 16) {
-        a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, cur.columns(w.col_lo, t, iota, last), 4), load8v<V>(w.values, t), a0);
-        a1 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, cur.columns(w.col_lo, t + 8, iota, last), 4), load8v<V>(w.values, t + 8), a1);
-      }
-      if (t + 8 <= end) {
-        a0 = _mm256_fmadd_ps(_mm256_i32gather_ps(x, cur.columns(w.col_lo, t, iota, last), 4), load8v<V>(w.values, t), a0);
-        t += 8;
-      }
-      float sum = 0.0f;
-      if (t < end && t + 8 <= w.nnz) {  // the row's last < 8 values: one masked gather
-        const __m256 mask = _mm256_castsi256_ps(lane_mask(end - t));
-        const __m256 g = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x, cur.columns(w.col_lo, t, iota, last), mask, 4);
-        a1 = _mm256_fmadd_ps(g, _mm256_and_ps(load8v<V>(w.values, t), mask), a1);
-      } else if (t < end) {  // at the very end of the arrays: scalar, block by block
-        for (int64_t b = 0; b < blocks; ++b) {
-          const SwSpan s = clamped_span(ptr, b, w.nnz);
-          for (int64_t u = sw_max(s.begin, t); u < s.end; ++u) {
-            sum += load1v<V>(w.values, u) * x[sw_min(b * kBlockedCsrBlock + w.col_lo[u], last_col)];
-          }
+  BcsrCursor cur[S];
+  int64_t t[S], end[S];
+  __m256 a[S];
+  int64_t together = INT64_MAX;
+  for (int r = 0; r < S; ++r) {
+    const int32_t* ptr = w.block_ptr + (j0 + r * stride) * blocks;
+    cur[r].start(ptr, blocks, w.nnz);
+    t[r] = sw_clamp(ptr[0], 0, w.nnz);
+    end[r] = sw_clamp(ptr[blocks], t[r], w.nnz);
+    a[r] = _mm256_setzero_ps();
+    together = sw_min(together, (end[r] - t[r]) / 8);
+  }
+  for (int64_t c = 0; c < together; ++c) {
+    for (int r = 0; r < S; ++r) {
+      const __m256 g = _mm256_i32gather_ps(x, cur[r].columns(w.col_lo, t[r], iota, last), 4);
+      a[r] = _mm256_fmadd_ps(g, load8v<V>(w.values, t[r]), a[r]);
+      t[r] += 8;
+    }
+  }
+  for (int r = 0; r < S; ++r) {
+    BcsrCursor& cr = cur[r];
+    for (; t[r] + 8 <= end[r]; t[r] += 8) {
+      a[r] = _mm256_fmadd_ps(_mm256_i32gather_ps(x, cr.columns(w.col_lo, t[r], iota, last), 4), load8v<V>(w.values, t[r]), a[r]);
+    }
+    float sum = 0.0f;
+    if (t[r] < end[r] && t[r] + 8 <= w.nnz) {  // the row's last < 8 values: one masked gather
+      const __m256 mask = _mm256_castsi256_ps(lane_mask(end[r] - t[r]));
+      const __m256 g = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x, cr.columns(w.col_lo, t[r], iota, last), mask, 4);
+      a[r] = _mm256_fmadd_ps(g, _mm256_and_ps(load8v<V>(w.values, t[r]), mask), a[r]);
+    } else if (t[r] < end[r]) {  // at the very end of the arrays: scalar, block by block
+      for (int64_t b = 0; b < blocks; ++b) {
+        const SwSpan sp = clamped_span(cr.ptr, b, w.nnz);
+        for (int64_t u = sw_max(sp.begin, t[r]); u < sp.end; ++u) {
+          sum += load1v<V>(w.values, u) * x[sw_min(b * kBlockedCsrBlock + w.col_lo[u], last_col)];
         }
       }
-      out[j] = sum + hsum8(_mm256_add_ps(a0, a1)) + (bias ? bias[j] : 0.0f);
     }
+    const int64_t j = j0 + r * stride;
+    out[j] = sum + hsum8(a[r]) + (bias ? bias[j] : 0.0f);
+  }
+}
+
+template <SparseValueType V>
+void bcsr_gemv(float* out, const float* x, const BlockedCsrWeight& w, const float* bias) {
+  auto body = [&](int64_t r0, int64_t r1) {
+    for_each_stream_tile(r0, r1, [&](int64_t j0, int64_t stride, int count) {
+      if (count == kStreams) {
+        bcsr_gemv_tile<V, kStreams>(out, x, w, j0, stride, bias);
+      } else {
+        bcsr_gemv_tile<V, 1>(out, x, w, j0, stride, bias);
+      }
+    });
   };
   sieve::detail::parallel_for_each(w.rows, row_grain(w.cols), body);
 }

@@ -1,0 +1,76 @@
+/**
+ * TEAL's block-wise greedy allocation, as a pure algorithm over an error function: starting from
+ * no sparsity, each step tries raising every group's sparsity by the same number of skipped
+ * weights (step x the block's weights, so a small o_proj and a large gate/up compete fairly),
+ * keeps the candidate whose block output error is lowest, and records the point. One run gives
+ * the allocation for every target up to `max`; allocationAt reads one off the path.
+ */
+import { weightedSparsity, type TealGroup } from "./groups.js";
+
+export interface GreedyPoint {
+  /** Weighted average sparsity of the block at this point. */
+  average: number;
+  /** Per-group sparsity, in the block's group order. */
+  sparsities: number[];
+  /** Block output error at this point (as the error function measures it). */
+  error: number;
+}
+
+export interface GreedyOptions {
+  /** Average sparsity added per step (default 0.025). */
+  step?: number;
+  /** The path ends once the average reaches this (default 0.7). */
+  max?: number;
+  /** No group goes beyond this sparsity (default 0.98). */
+  maxGroupSparsity?: number;
+}
+
+export const DEFAULT_GREEDY_STEP = 0.025;
+export const DEFAULT_GREEDY_MAX = 0.7;
+
+/** The greedy path of one block; `error` measures the block output error at per-group sparsities. */
+export function greedyPath(groups: readonly TealGroup[], error: (sparsities: readonly number[]) => number, options: GreedyOptions = {}): GreedyPoint[] {
+  const step = options.step ?? DEFAULT_GREEDY_STEP;
+  const max = options.max ?? DEFAULT_GREEDY_MAX;
+  const cap = options.maxGroupSparsity ?? 0.98;
+  if (!(step > 0 && step < 1)) throw new RangeError(`greedyPath: step must be in (0, 1), got ${step}`);
+  const total = groups.reduce((n, g) => n + g.weights, 0);
+  let current = groups.map(() => 0);
+  const path: GreedyPoint[] = [{ average: 0, sparsities: current, error: error(current) }];
+  while (weightedSparsity(groups, current) < max - 1e-9) {
+    let best: GreedyPoint | undefined;
+    groups.forEach((g, i) => {
+      const raised = Math.min(cap, current[i]! + (step * total) / g.weights);
+      if (raised <= current[i]! + 1e-12) return;
+      const candidate = current.slice();
+      candidate[i] = raised;
+      const e = error(candidate);
+      if (!best || e < best.error) best = { average: weightedSparsity(groups, candidate), sparsities: candidate, error: e };
+    });
+    if (!best) break; // every group is at the cap
+    path.push(best);
+    current = (best as GreedyPoint).sparsities;
+  }
+  return path;
+}
+
+/**
+ * Per-group sparsities at average `target`: the path point just below it, with the group the
+ * next step raised taking the remainder (so the average is exactly the target).
+ */
+export function allocationAt(groups: readonly TealGroup[], path: readonly GreedyPoint[], target: number): number[] {
+  if (target <= 0) return groups.map(() => 0);
+  const last = path[path.length - 1]!;
+  if (target > last.average + 1e-9) {
+    throw new RangeError(`allocationAt: the greedy path reaches an average sparsity of ${last.average.toFixed(3)}, below the target ${target}; calibrate with a larger greedy max`);
+  }
+  const next = path.findIndex((p) => p.average >= target - 1e-12);
+  if (next <= 0) return path[Math.max(0, next)]!.sparsities.slice();
+  const before = path[next - 1]!;
+  const after = path[next]!;
+  const total = groups.reduce((n, g) => n + g.weights, 0);
+  const raised = after.sparsities.findIndex((s, i) => s !== before.sparsities[i]);
+  const out = before.sparsities.slice();
+  out[raised] = before.sparsities[raised]! + ((target - before.average) * total) / groups[raised]!.weights;
+  return out;
+}
