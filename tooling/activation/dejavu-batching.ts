@@ -63,7 +63,7 @@ export interface KernelTiming {
   denseNativeMs: number;
   /** The native neuron-sparse MLP (activation-sparse kernels) over the union, ms (NaN without the addon's kernels). */
   sparseNativeMs: number;
-  /** The MLP predictor for the batch's rows (rank as trainDejaVu's default), ms. */
+  /** The MLP predictor for the batch's rows on the backend (rank as trainDejaVu's default), ms. */
   predictorMs: number;
   /** Dense MLP on the TypeScript reference backend, ms. */
   denseReferenceMs: number;
@@ -121,11 +121,12 @@ export function measureKernelTimes(dim: number, hidden: number, growth: UnionGro
     const count = Math.max(1, Math.round(unionFraction * hidden));
     const picked = Int32Array.from(topIndices(rng.fillUniform(new Float32Array(hidden)), count)).sort();
     const scores = new Float32Array(batch * hidden);
+    const hiddenScratch = new Float32Array(batch * predictor.rank);
     const [denseNativeMs, sparseNativeMs, predictorMs, denseReferenceMs, sparseMs] = timeInterleaved(
       [
         () => dense(getBackend(), out, x, batch, g, u),
         () => native?.run(out, x, batch, picked, count, scratch, getBackend()),
-        () => predictor.scores(scores, x, batch),
+        () => predictor.scoresOn(getBackend(), scores, x, batch, hiddenScratch),
         () => dense(referenceBackend, out, x, batch, g, u),
         () => sparseSwiGlu(out, x, batch, weights, picked, count),
       ],

@@ -138,8 +138,10 @@ MLP ${e.persistence.budgets.mlp}, heads ${e.persistence.budgets.heads}; the row 
 ## Batching: when the union stops paying
 
 With several sequences in a decode step the rows share one selection, the union of their top-K (MLP budget ${b.budget * 100}%).
-Union size measured on the evaluation text with the trained predictors; kernel times at that union size
-(median, ms) for a llama-110m-shaped MLP (768 x 2048, f32) and for stories260K's (64 x 172).
+Union size measured on the evaluation text with the trained predictors; kernel times at that union size for a
+llama-110m-shaped MLP (768 x 2048, f32; predictor rank 192) and for stories260K's (64 x 172; rank 64). Medians of
+interleaved rounds on a shared, loaded 2-core machine: read the ratios, not the absolute times. The predictor runs
+on the backend's GEMV/GEMM (two small matmuls and a ReLU).
 
 ${table(timingHeader, timingRows(b.timing110m))}
 

@@ -8,7 +8,7 @@
  * (temperature 1, from BOS), and the script reports how many of their 8-grams occur in the
  * evaluation text as a leakage check.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getBackendStatus, type Tensor } from "@sieve/core";
@@ -33,6 +33,8 @@ const COMMAND = "pnpm exec tsx tooling/pruning/quality.ts";
 
 interface Args {
   json?: string;
+  /** Re-render the markdown from a --json file of an earlier run instead of running anything. */
+  render?: string;
   md: string;
   samples: number;
   length: number;
@@ -50,10 +52,11 @@ function parseArgs(argv: string[]): Args {
     };
     if (flag === "--json") args.json = resolve(value());
     else if (flag === "--md") args.md = resolve(value());
+    else if (flag === "--render") args.render = resolve(value());
     else if (flag === "--samples") args.samples = Number(value());
     else if (flag === "--length") args.length = Number(value());
     else if (flag === "--seed") args.seed = Number(value());
-    else throw new Error(`unknown option ${flag} (options: --json FILE, --md FILE, --samples N, --length L, --seed S)`);
+    else throw new Error(`unknown option ${flag} (options: --json FILE, --md FILE, --samples N, --length L, --seed S, --render FILE)`);
   }
   return args;
 }
@@ -77,6 +80,13 @@ const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.render) {
+    const saved = JSON.parse(readFileSync(args.render, "utf8")) as { setup: QualitySetup; rows: QualityRow[] };
+    console.log(renderTable(saved.rows));
+    writeFileSync(args.md, renderMarkdown(saved.setup, saved.rows));
+    log(`re-rendered ${relative(process.cwd(), args.md)} from ${args.render}`);
+    return;
+  }
   const assets = process.env.SIEVE_ASSETS ?? resolve(repoRoot, "../shared/assets");
   const started = performance.now();
   const checkpoint = await loadCheckpoint(join(assets, "stories260K/stories260K.bin"), { tokenizer: join(assets, "stories260K/tok512.bin") });

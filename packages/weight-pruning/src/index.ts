@@ -94,3 +94,33 @@ export type {
   PruneReport,
   PruneResult,
 } from "./model/index.js";
+// Sparse weight formats (N:M, bitmap, CSR, blocked CSR), their kernels, layers and pruned checkpoints.
+export { compressNm, decompressNm, validateNm, forEachNmSlot, nmGeometry, nmFormatName, isSupportedNm, SUPPORTED_NM_PATTERNS } from "./formats/nm.js";
+export { compressBitmap, decompressBitmap, validateBitmap, forEachBitmapEntry } from "./formats/bitmap.js";
+export { compressCsr, decompressCsr, validateCsr, forEachCsrEntry, CSR_MAX_COLS } from "./formats/csr.js";
+export { compressBlockedCsr, decompressBlockedCsr, validateBlockedCsr, forEachBcsrEntry, bcsrBlocks, BCSR_BLOCK } from "./formats/bcsr.js";
+export { compressUnstructured, chooseUnstructuredFormat, BITMAP_BELOW_SPARSITY } from "./formats/unstructured.js";
+export { sparseFormatName, sparseValueDtype, sparseWeightBytes, sparseWeightSparsity, decompressSparseWeight, validateSparseWeight } from "./formats/sparse-weight.js";
+export { VALUE_DTYPE_CODE, denseReader, valueAt } from "./formats/values.js";
+export { sparseLinearReference } from "./kernels/reference/sparse-linear.js";
+export { sparseLinearNative, nativeSparseKernelName } from "./kernels/native.js";
+export { SparseLinear, NmSparseLinear, UnstructuredSparseLinear, sparseLinearOf } from "./layers/sparse-linear.js";
+export { chooseSparseKernels } from "./layers/kernel-choice.js";
+export { sparseLinearFactory } from "./layers/factory.js";
+export { savePrunedCheckpoint } from "./checkpoint/save.js";
+export { writePackedCheckpoint } from "./checkpoint/write.js";
+export { sparseWeightTensors, sparseWeightFromTensors, isSparseWeightTensor, SparseTensorError } from "./checkpoint/tensors.js";
+export { packedMetadata, readPackedWeights, readRecipe, SIEVE_FORMAT_VERSION, SIEVE_FORMAT_KEY, SIEVE_PACKED_KEY, SIEVE_RECIPE_KEY, PACKED_FORMATS } from "./checkpoint/metadata.js";
+export { weightNameOf, layerNameOf } from "./checkpoint/names.js";
+export type { NmWeight } from "./formats/nm.js";
+export type { BitmapWeight } from "./formats/bitmap.js";
+export type { CsrWeight } from "./formats/csr.js";
+export type { BlockedCsrWeight } from "./formats/bcsr.js";
+export type { UnstructuredChoice } from "./formats/unstructured.js";
+export type { SparseWeight, UnstructuredWeight, UnstructuredFormat } from "./formats/sparse-weight.js";
+export type { SparseValueDtype, SparseValues, DenseWeight, Decompressed } from "./formats/values.js";
+export type { SparseLinearOptions } from "./layers/sparse-linear.js";
+export type { SparseKernelChoice } from "./layers/kernel-choice.js";
+export type { PrunedLayerToSave, SavePrunedOptions } from "./checkpoint/save.js";
+export type { WritePackedOptions, WrittenCheckpoint } from "./checkpoint/write.js";
+export type { PackedFormatName } from "./checkpoint/metadata.js";

@@ -4,6 +4,7 @@ import { registerConvert } from "./commands/convert.js";
 import { registerEval } from "./commands/eval.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerServe } from "./commands/serve.js";
 import { registerSynth } from "./commands/synth.js";
 import type { CommandContext } from "./context.js";
 import { describeError } from "./errors.js";
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerSynth(program, ctx);
   registerConvert(program, ctx);
   registerBench(program, ctx);
+  registerServe(program, ctx);
   return program;
 }
 

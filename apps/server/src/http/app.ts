@@ -4,7 +4,7 @@
  * (and answer /health with 503) while the model is still loading.
  */
 import cors from "@fastify/cors";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { installApiKeyCheck } from "./auth.js";
 import { installErrorHandlers } from "./error-handler.js";
 import { installJsonBodyParser } from "./json-body.js";
@@ -24,8 +24,9 @@ import type { ServingState } from "./serving-state.js";
 const RECEIVE_TIMEOUT_MS = 30_000;
 
 export async function buildApp(state: ServingState, options: ResolvedServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: options.logger,
+  const app: FastifyInstance = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's type the plain default.
+    loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.maxBodyBytes,
     genReqId: requestIdOf,
     requestTimeout: RECEIVE_TIMEOUT_MS,

@@ -116,13 +116,14 @@ class ChoiceRun {
   private finish(finishReason: "stop" | "length", text: string, usage: EngineUsage): void {
     // After a stop found here, tokens the engine sampled before the cancel arrived do not count.
     const counted = this.stoppedHere ? { ...usage, completionTokens: this.tokens } : usage;
-    this.settle(finishReason, counted);
+    // Emit before settling: settling the last choice closes the event queue.
     this.emit({ kind: "finish", choice: this.index, text, finishReason, usage: counted });
+    this.settle(finishReason, counted);
   }
 
   private fail(error: ApiError, reason: string, usage?: EngineUsage): void {
-    this.settle(reason, usage);
     this.emit({ kind: "error", choice: this.index, error });
+    this.settle(reason, usage);
   }
 
   private settle(reason: string, usage: EngineUsage | undefined): void {

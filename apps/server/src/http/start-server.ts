@@ -127,8 +127,11 @@ export async function startServer(serveOptions: ServeOptions = {}): Promise<Siev
         for (const generation of state.active) generation.cancel();
         await Promise.race([inFlight(), delay(5000)]);
       }
-      // Streams end right after their last event; anything still open now is cut.
+      // Connections become idle as their last responses finish writing; close each then, and
+      // cut whatever is still open after a short bound.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 25);
       await Promise.race([stopListening, delay(2000)]);
+      clearInterval(sweep);
       app.server.closeAllConnections();
       await stopListening;
       const serving = state.loaded;

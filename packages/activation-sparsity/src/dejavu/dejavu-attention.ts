@@ -13,11 +13,11 @@
  *
  * Dense steps and headBudget 1 run the original attention module unchanged.
  */
-import type { PagedAttention, StepContext } from "@sieve/model";
+import type { AttentionModule, PagedAttention, StepContext } from "@sieve/model";
 import type { HeadKernel } from "./head-kernels.js";
 import type { DejaVuRuntime, DejaVuSelection } from "./runtime.js";
 
-export class DejaVuAttention {
+export class DejaVuAttention implements AttentionModule {
   readonly kind = "dejavu-paged-gqa";
 
   constructor(

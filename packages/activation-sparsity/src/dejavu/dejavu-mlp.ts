@@ -1,9 +1,8 @@
 /**
  * The DejaVu MLP slot: reads the neuron scores an earlier block posted for it (lookahead), keeps
  * the top budget fraction, and runs a neuron-sparse SwiGLU kernel (mlp-kernels.ts) on those
- * neurons only. Steps
- * the runtime keeps dense, budget 1, and a batch union that covers every neuron run the original
- * dense MLP, so they are bit-identical to the model without DejaVu.
+ * neurons only. Steps the runtime keeps dense, budget 1, and a batch union that covers every
+ * neuron run the original dense MLP, so they are bit-identical to the model without DejaVu.
  */
 import type { MlpModule, StepContext, SwiGluMlp } from "@sieve/model";
 import type { MlpKernel } from "./mlp-kernels.js";

@@ -130,7 +130,8 @@ describe("applyDejaVu", () => {
     const k = n / 2;
     const topSets = (block: number, input: Float32Array): string[] => {
       const scores = new Float32Array(rows * n);
-      predictors.blocks[block]!.mlp.scores(scores, input, rows);
+      // The same kernel path the runtime uses, so near-ties rank alike.
+      predictors.blocks[block]!.mlp.scoresOn(getBackend(), scores, input, rows, new Float32Array(rows * 64));
       return Array.from({ length: rows }, (_, t) => [...topIndices(scores.subarray(t * n, (t + 1) * n), k)].sort((a, b) => a - b).join(","));
     };
     const actual = (block: number): string[] =>

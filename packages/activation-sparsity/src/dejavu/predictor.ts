@@ -7,9 +7,12 @@
  * Scores are logits (trained with binary cross-entropy); a caller keeps the top-scoring ones.
  * Weights are row-major f32 and held by reference, so a loaded file's tensors are used in place.
  */
-import type { Rng } from "@sieve/core";
+import type { KernelBackend, Rng } from "@sieve/core";
 
 export class LowRankPredictor {
+  /** [rank, in] and [out, rank] copies in the [out, in] layout backend kernels take; built on first use. */
+  private transposed: { w1: Float32Array; w2: Float32Array } | undefined;
+
   constructor(
     readonly inFeatures: number,
     readonly rank: number,
@@ -53,8 +56,24 @@ export class LowRankPredictor {
   }
 
   /**
-   * scores[rows, N] for x[rows, d]. `hidden` is scratch of at least `rank` floats (pass one in
-   * to keep the serving path allocation-free).
+   * scores[rows, N] for x[rows, d] on a kernel backend (the serving path: a native GEMV is far
+   * faster than the loop below). `hidden` is scratch of at least rows * rank floats. The weights
+   * must not change after the first call (it keeps transposed copies); training uses scores().
+   */
+  scoresOn(backend: KernelBackend, out: Float32Array, x: Float32Array, rows: number, hidden: Float32Array): void {
+    const { inFeatures: d, rank: r, outFeatures: n } = this;
+    this.transposed ??= { w1: transpose(this.w1, d, r), w2: transpose(this.w2, r, n) };
+    const h = hidden.subarray(0, rows * r);
+    if (rows === 1) backend.gemv(h, x, this.transposed.w1, "f32", r, d, this.b1);
+    else backend.matmul(h, x, this.transposed.w1, "f32", rows, r, d, this.b1);
+    backend.relu(h, h);
+    if (rows === 1) backend.gemv(out, h, this.transposed.w2, "f32", n, r, this.b2);
+    else backend.matmul(out, h, this.transposed.w2, "f32", rows, n, r, this.b2);
+  }
+
+  /**
+   * scores[rows, N] for x[rows, d] in plain loops (what the trainer uses). `hidden` is scratch of
+   * at least `rank` floats.
    */
   scores(out: Float32Array, x: Float32Array, rows: number, hidden: Float32Array = new Float32Array(this.rank)): void {
     const { inFeatures: d, rank: r, outFeatures: n, w1, b1, w2, b2 } = this;
@@ -79,4 +98,10 @@ export class LowRankPredictor {
       }
     }
   }
+}
+
+function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = w[i * cols + j]!;
+  return t;
 }

@@ -86,7 +86,8 @@ export class DejaVuRuntime {
   readonly batchPolicy: DejaVuBatchPolicy;
   readonly denseAboveRows: number;
   private readonly onSelect: DejaVuOptions["onSelect"];
-  private readonly hiddenScratch: Float32Array;
+  private readonly maxRank: number;
+  private hiddenScratch = new Float32Array(0);
   private readonly buffers: Record<"mlp" | "heads", SelectBuffers>;
 
   constructor(
@@ -105,8 +106,7 @@ export class DejaVuRuntime {
     if (!(this.denseAboveRows >= 0)) throw new RangeError(`DejaVu: denseAboveRows must be >= 0, got ${this.denseAboveRows}`);
     this.onSelect = options.onSelect;
     this.board = new LookaheadBoard(predictors.shape.nLayers);
-    const maxRank = Math.max(1, ...predictors.blocks.flatMap((b) => [b.mlp.rank, b.attention.rank]));
-    this.hiddenScratch = new Float32Array(maxRank);
+    this.maxRank = Math.max(1, ...predictors.blocks.flatMap((b) => [b.mlp.rank, b.attention.rank]));
     const empty = (): SelectBuffers => ({ values: new Float32Array(0), indices: new Int32Array(0), mask: new Uint8Array(0), union: new Int32Array(0) });
     this.buffers = { mlp: empty(), heads: empty() };
   }
@@ -138,11 +138,12 @@ export class DejaVuRuntime {
    */
   predictFrom(source: number, h: Float32Array, ctx: StepContext): void {
     const { hiddenDim, nHeads, nLayers } = this.predictors.shape;
+    if (this.hiddenScratch.length < ctx.rows * this.maxRank) this.hiddenScratch = new Float32Array(ctx.rows * this.maxRank);
     for (const block of blocksPredictedFrom(source, nLayers)) {
       const p = this.predictors.blocks[block]!;
       const out = this.board.write(block, ctx, this.mlpSparse ? hiddenDim : 0, this.headsSparse ? nHeads : 0);
-      if (this.mlpSparse) p.mlp.scores(out.mlp, h, ctx.rows, this.hiddenScratch);
-      if (this.headsSparse) p.attention.scores(out.heads, h, ctx.rows, this.hiddenScratch);
+      if (this.mlpSparse) p.mlp.scoresOn(ctx.backend, out.mlp, h, ctx.rows, this.hiddenScratch);
+      if (this.headsSparse) p.attention.scoresOn(ctx.backend, out.heads, h, ctx.rows, this.hiddenScratch);
     }
   }
 

@@ -1,7 +1,7 @@
-import { Rng } from "@sieve/core";
+import { Rng, getBackend } from "@sieve/core";
 import { describe, expect, it } from "vitest";
 import { Adam } from "./adam.js";
-import type { LowRankPredictor } from "./predictor.js";
+import { LowRankPredictor } from "./predictor.js";
 import { bceLoss, trainPredictor, type LabeledRows } from "./trainer.js";
 
 /** Labels y_j = [w_j · x > 0]: linearly separable, so a predictor can learn them well. */
@@ -54,6 +54,24 @@ describe("trainPredictor", () => {
     const kept = bceLoss(stopped.predictor, noise);
     const best = stopped.bestEpoch > 0 ? stopped.history[stopped.bestEpoch - 1]!.heldOutLoss : stopped.initialHeldOutLoss;
     expect(kept).toBeCloseTo(best, 5);
+  });
+});
+
+describe("LowRankPredictor", () => {
+  it("scores the same through backend kernels as through its own loops", () => {
+    const rng = new Rng(8);
+    const p = LowRankPredictor.init(12, 5, 9, rng);
+    p.b1.set(rng.fillNormal(new Float32Array(5)));
+    const rows = 3;
+    const x = rng.fillNormal(new Float32Array(rows * 12));
+    const loops = new Float32Array(rows * 9);
+    const kernels = new Float32Array(rows * 9);
+    p.scores(loops, x, rows);
+    p.scoresOn(getBackend(), kernels, x, rows, new Float32Array(rows * 5));
+    for (let i = 0; i < loops.length; i++) expect(kernels[i]).toBeCloseTo(loops[i]!, 4);
+    const one = new Float32Array(9);
+    p.scoresOn(getBackend(), one, x, 1, new Float32Array(5));
+    for (let i = 0; i < 9; i++) expect(one[i]).toBeCloseTo(loops[i]!, 4);
   });
 });
 

@@ -37,19 +37,29 @@ export function greedyPath(groups: readonly TealGroup[], error: (sparsities: rea
   const total = groups.reduce((n, g) => n + g.weights, 0);
   let current = groups.map(() => 0);
   const path: GreedyPoint[] = [{ average: 0, sparsities: current, error: error(current) }];
+  let currentError = path[0]!.error;
+  const marginal = (process.env.GREEDY_MODE ?? "marginal") === "marginal"; // EXPERIMENT
   while (weightedSparsity(groups, current) < max - 1e-9) {
     let best: GreedyPoint | undefined;
+    let bestScore = Infinity;
+    const average = weightedSparsity(groups, current);
     groups.forEach((g, i) => {
-      const raised = Math.min(cap, current[i]! + (step * total) / g.weights);
+      const raised = Math.min(cap, current[i]! + (marginal ? step : (step * total) / g.weights));
       if (raised <= current[i]! + 1e-12) return;
       const candidate = current.slice();
       candidate[i] = raised;
       const e = error(candidate);
-      if (!best || e < best.error) best = { average: weightedSparsity(groups, candidate), sparsities: candidate, error: e };
+      const candidateAverage = weightedSparsity(groups, candidate);
+      const score = marginal ? (e - currentError) / (candidateAverage - average) : e;
+      if (score < bestScore) {
+        bestScore = score;
+        best = { average: candidateAverage, sparsities: candidate, error: e };
+      }
     });
     if (!best) break; // every group is at the cap
     path.push(best);
     current = (best as GreedyPoint).sparsities;
+    currentError = (best as GreedyPoint).error;
   }
   return path;
 }

@@ -44,6 +44,8 @@ describe("SparseGPT", () => {
   it("with row-scoped masks, every row prunes exactly its share, and the error still beats Wanda's", () => {
     const sgpt = sparseGptPrune(w, gram, { sparsity: 0.5 }, { blocksize: 16, maskScope: "row" });
     for (let r = 0; r < rows; r++) expect(maskSparsity(sgpt.mask.subarray(r * cols, (r + 1) * cols))).toBe(0.5);
+    const odd = sparseGptPrune(w, gram, { sparsity: 0.7 }, { blocksize: 16, maskScope: "row" });
+    expect(maskSparsity(odd.mask)).toBe(Math.round(0.7 * rows * cols) / (rows * cols));
     expect(outputError(w, sgpt.weight, gram)).toBeLessThan(outputError(w, wandaPrune(w, norms, { sparsity: 0.5 }).weight, gram));
   });
 

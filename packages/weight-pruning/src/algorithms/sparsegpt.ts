@@ -84,9 +84,13 @@ export function sparseGptPrune(w: WeightMatrix, gram: Float64Array, target: Prun
     if (!pattern) {
       for (let r = 0; r < rows; r++) for (let c = 0; c < count; c++) scores[r * count + c] = score(r, i1 + c);
       if (options.maskScope === "row") {
-        // Each row's share of this block, cumulative along the row so that its total is s · cols.
-        const share = Math.round(sparsity * i2) - Math.round(sparsity * i1);
-        for (let r = 0; r < rows; r++) pruneLowest(scores, r * count, count, share, blockMask);
+        // Row r prunes T_r = round(s·cols·(r+1)) - round(s·cols·r) in all (as maskPerRow, so the
+        // layer total is exact), of which this block takes its cumulative share along the row.
+        for (let r = 0; r < rows; r++) {
+          const rowTotal = Math.round(sparsity * cols * (r + 1)) - Math.round(sparsity * cols * r);
+          const share = Math.round((rowTotal * i2) / cols) - Math.round((rowTotal * i1) / cols);
+          pruneLowest(scores, r * count, count, share, blockMask);
+        }
       } else {
         // The block's share of the target, cumulative so that the layer total is exact.
         const share = Math.round((totalToPrune * i2) / cols) - Math.round((totalToPrune * i1) / cols);

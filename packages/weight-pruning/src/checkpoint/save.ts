@@ -24,6 +24,8 @@ export interface PrunedLayerToSave {
   mask: Uint8Array;
   /** Set when the mask is N:M along each row (e.g. { n: 2, m: 4 }). */
   pattern?: NmPattern;
+  /** The dtype the layer was stored in; f16 layers get f16 values unless options.valueDtype says otherwise. */
+  dtype?: string;
 }
 
 export interface SavePrunedOptions extends WritePackedOptions {
@@ -32,7 +34,7 @@ export interface SavePrunedOptions extends WritePackedOptions {
    * format otherwise; "nm": every layer must carry a pattern; or one unstructured format for all.
    */
   format?: "auto" | "nm" | "unstructured" | UnstructuredFormat;
-  /** Dtype of the stored values. Default: f16 when the checkpoint stores that weight in f16, else f32. */
+  /** Dtype of the stored values. Default: f16 when the layer (or the checkpoint) stores that weight in f16, else f32. */
   valueDtype?: SparseValueDtype;
 }
 
@@ -51,7 +53,7 @@ function compressLayer(checkpoint: LoadedCheckpoint, name: string, layer: Pruned
   if (stored && (stored.shape[0] !== layer.rows || stored.shape[1] !== layer.cols)) {
     throw new RangeError(`savePrunedCheckpoint: ${layer.path} is ${layer.rows}x${layer.cols}, but ${name} is [${stored.shape.join(", ")}]`);
   }
-  const valueDtype = options.valueDtype ?? (stored?.dtype === "f16" ? "f16" : "f32");
+  const valueDtype = options.valueDtype ?? ((layer.dtype ?? stored?.dtype) === "f16" ? "f16" : "f32");
   const { weight, mask } = inHalfRopeOrder(checkpoint, name, layer);
   const dense = { data: weight, dtype: "f32" as const, rows: layer.rows, cols: layer.cols };
   const format = options.format ?? "auto";

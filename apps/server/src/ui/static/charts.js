@@ -40,7 +40,7 @@ function formatTick(value) {
  * @param canvas the target
  * @param times sample times (ms)
  * @param series [{ label, color, values: (number|null)[], fill?: boolean }]
- * @param options { yMax?: number, percent?: boolean }
+ * @param options { yMax?: number, percent?: boolean, connectGaps?: boolean (join points across nulls, with dots) }
  */
 export function drawLineChart(canvas, times, series, options = {}) {
   const { ctx, width, height } = prepare(canvas);
@@ -128,9 +128,18 @@ export function drawLineChart(canvas, times, series, options = {}) {
       segment = [];
     };
     s.values.forEach((v, i) => {
-      if (v === null || v === undefined) flush();
-      else segment.push([px(times[i]), py(v)]);
+      if (v === null || v === undefined) {
+        if (!options.connectGaps) flush();
+      } else segment.push([px(times[i]), py(v)]);
     });
+    if (options.connectGaps) {
+      ctx.fillStyle = s.color;
+      for (const [sx, sy] of segment) {
+        ctx.beginPath();
+        ctx.arc(sx, sy, 2.5, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+    }
     flush();
   }
 }

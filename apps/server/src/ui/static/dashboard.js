@@ -16,9 +16,11 @@ function fmt(value, digits = 0) {
 }
 
 function renderCards(data) {
-  const last = samples[samples.length - 1];
   const stats = data.stats;
-  $("card-throughput").textContent = last ? fmt(last.generationTokensPerSecond, 1) : "–";
+  // One interval is noisy (a request may finish just before it); average the last five seconds.
+  const recent = samples.filter((s) => s.t > Date.now() - 5000);
+  const rate = recent.length ? recent.reduce((sum, s) => sum + s.generationTokensPerSecond, 0) / recent.length : null;
+  $("card-throughput").textContent = fmt(rate, 1);
   $("card-queue").textContent = stats ? `${stats.running} / ${stats.waiting}` : "–";
   if (stats) {
     $("card-kv").textContent = `${(stats.kv.usage * 100).toFixed(1)}%`;
@@ -37,11 +39,12 @@ function renderCharts() {
     { label: "generated", color: "#2f6fde", values: samples.map((s) => s.generationTokensPerSecond), fill: true },
     { label: "computed (prefill + decode)", color: "#9aa7bb", values: samples.map((s) => s.computedTokensPerSecond) },
   ]);
+  // Latency exists only for intervals in which requests finished: join those points.
   drawLineChart($("chart-latency"), times, [
     { label: "TTFT p50", color: "#1f9d55", values: samples.map((s) => s.ttftP50Ms) },
     { label: "e2e p50", color: "#d9822b", values: samples.map((s) => s.e2eP50Ms) },
     { label: "e2e p95", color: "#c73636", values: samples.map((s) => s.e2eP95Ms) },
-  ]);
+  ], { connectGaps: true });
   drawLineChart($("chart-kv"), times, [
     { label: "KV used", color: "#7b4fd6", values: samples.map((s) => s.kvUsage), fill: true },
   ], { yMax: 1, percent: true });
@@ -101,6 +104,7 @@ function renderModel(model) {
     const dt = document.createElement("dt");
     dt.textContent = k;
     const dd = document.createElement("dd");
+    if (k === "what it is") dd.className = "prose";
     dd.textContent = v;
     details.append(dt, dd);
   }

@@ -79,13 +79,16 @@ void gemv_typed(float* out, const float* x, const void* w, int64_t n, int64_t k,
 
 // ---- small m ----------------------------------------------------------------------------------
 
-constexpr int64_t kGroupRows = 8;  // W rows advancing through k together
-constexpr int64_t kChunk = 256;    // depth per chunk: W chunk 8 KB (f32), x chunk m KB
+#ifndef EXP_G
+#define EXP_G 8
+#define EXP_C 256
+#endif
+constexpr int64_t kGroupRows = EXP_G;  // W rows advancing through k together
+constexpr int64_t kChunk = EXP_C;    // depth per chunk: W chunk 8 KB (f32), x chunk m KB
 
 // acc[i * kGroupRows + r] (+)= x[i, 0:len] · w[r, 0:len] for an MT x RT register tile (x rows
-// ldx apart, W rows ldw apart). x comes straight from L1 as an FMA operand, so only the RT widened
-// W vectors and the MT * RT accumulators occupy registers. PF: prefetch each W row kPrefetchBytes
-// ahead (only when W is read from memory here rather than from the staging buffer).
+// ldx apart, W rows ldw apart): MT * RT accumulators, RT widened W vectors and one x vector in
+// registers. PF: prefetch each W row kPrefetchBytes ahead (the tile that first touches the chunk).
 template <WDType D, int MT, int RT, bool PF>
 inline void chunk_tile(__m256* acc, const float* x, int64_t ldx, const void* w, int64_t ldw, int64_t len) {
   __m256 a[MT][RT];
@@ -99,7 +102,10 @@ inline void chunk_tile(__m256* acc, const float* x, int64_t ldx, const void* w, 
       wv[r] = load8<D>(w, r * ldw + p);
     }
     for (int i = 0; i < MT; ++i) {
-      const __m256 xv = _mm256_loadu_ps(x + i * ldx + p);
+      __m256 xv = _mm256_loadu_ps(x + i * ldx + p);
+      // Keep x in a register: otherwise GCC folds the load into every FMA that uses it (RT loads
+      // instead of one), which measured ~12% slower in L1.
+      asm("" : "+x"(xv));
       for (int r = 0; r < RT; ++r) a[i][r] = _mm256_fmadd_ps(xv, wv[r], a[i][r]);
     }
   }
@@ -124,17 +130,28 @@ inline void chunk_rows(__m256* acc, const float* x, int64_t ldx, const void* w, 
 }
 
 // All m x rows (in tiles of up to 4) against one chunk of `rows` W rows.
-template <WDType D, bool PF>
+// The first tile reads the W chunk from memory (and prefetches ahead); later tiles find it in L1.
+template <WDType D>
 inline void chunk_all(__m256* acc, const float* x, int64_t ldx, int64_t m, const void* w, int64_t ldw, int64_t rows,
                       int64_t len) {
   for (int64_t i0 = 0; i0 < m; i0 += 4) {
     __m256* a = acc + i0 * kGroupRows;
     const float* xs = x + i0 * ldx;
-    switch (imin(4, m - i0)) {
-      case 4: chunk_rows<D, 4, PF>(a, xs, ldx, w, ldw, rows, len); break;
-      case 3: chunk_rows<D, 3, PF>(a, xs, ldx, w, ldw, rows, len); break;
-      case 2: chunk_rows<D, 2, PF>(a, xs, ldx, w, ldw, rows, len); break;
-      default: chunk_rows<D, 1, PF>(a, xs, ldx, w, ldw, rows, len); break;
+    const int64_t mt = imin(4, m - i0);
+    if (i0 == 0) {
+      switch (mt) {
+        case 4: chunk_rows<D, 4, true>(a, xs, ldx, w, ldw, rows, len); break;
+        case 3: chunk_rows<D, 3, true>(a, xs, ldx, w, ldw, rows, len); break;
+        case 2: chunk_rows<D, 2, true>(a, xs, ldx, w, ldw, rows, len); break;
+        default: chunk_rows<D, 1, true>(a, xs, ldx, w, ldw, rows, len); break;
+      }
+    } else {
+      switch (mt) {
+        case 4: chunk_rows<D, 4, false>(a, xs, ldx, w, ldw, rows, len); break;
+        case 3: chunk_rows<D, 3, false>(a, xs, ldx, w, ldw, rows, len); break;
+        case 2: chunk_rows<D, 2, false>(a, xs, ldx, w, ldw, rows, len); break;
+        default: chunk_rows<D, 1, false>(a, xs, ldx, w, ldw, rows, len); break;
+      }
     }
   }
 }
@@ -150,33 +167,18 @@ void pack_x(float* xp, const float* x, int64_t m, int64_t k, int64_t k8) {
   }
 }
 
-// All m x rows against W rows [row0, row0 + rows). With more than 4 x rows each W chunk is used by
-// several register tiles, so it is first copied (f16/bf16: widened) into a contiguous L1 buffer:
-// half-precision conversions happen once instead of once per tile (they share ports with the FMAs,
-// which bind at m >= 8), and the tiles never re-read W from a conflicting L1 set.
+// All m x rows against W rows [row0, row0 + rows). Each W chunk is read from memory by the first
+// x tile and from L1 by the others (re-widening f16/bf16 per tile measured faster than staging the
+// chunk in an f32 buffer first).
 template <WDType D>
 void small_m_group(float* out, const float* x, const float* xp, const void* w, int64_t m, int64_t n, int64_t k,
                    const float* bias, int64_t row0, int64_t rows) {
   __m256 acc[kStreamMaxRows * kGroupRows];
   for (int64_t i = 0; i < m * kGroupRows; ++i) acc[i] = _mm256_setzero_ps();
-  alignas(64) float staged[kGroupRows * kChunk];
-  const bool stage = m > 4;
   const int64_t k8 = k & ~int64_t{7};
   for (int64_t p0 = 0; p0 < k8; p0 += kChunk, xp += m * kChunk) {
     const int64_t len = imin(kChunk, k8 - p0);
-    const void* wchunk = offset<D>(w, row0 * k + p0);
-    if (stage) {
-      const char* wb = static_cast<const char*>(wchunk);
-      for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t p = 0; p < len; p += 8) {
-          _mm_prefetch(wb + (r * k + p) * bytes_per_weight<D>() + kPrefetchBytes, _MM_HINT_T0);
-          _mm256_store_ps(staged + r * kChunk + p, load8<D>(wchunk, r * k + p));
-        }
-      }
-      chunk_all<WDType::F32, false>(acc, xp, kChunk, m, staged, kChunk, rows, len);
-    } else {
-      chunk_all<D, true>(acc, xp, kChunk, m, wchunk, k, rows, len);
-    }
+    chunk_all<D>(acc, xp, kChunk, m, offset<D>(w, row0 * k + p0), k, rows, len);
   }
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t r = 0; r < rows; ++r) {
