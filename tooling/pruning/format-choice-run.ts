@@ -227,6 +227,20 @@ function renderMarkdown(r: Report): string {
     "2:4 mask at 50% for reference.",
     "",
   ];
+  // The summary the choice is made from: per sparsity, each unstructured format's speed-up
+  // averaged (geometric mean) over shapes and thread counts, and the winner.
+  const formats = [...new Set(r.rows.map((x) => x.format))].filter((f) => f !== "dense-f16" && !f.startsWith("nm-"));
+  const sparsities = [...new Set(r.rows.map((x) => x.sparsity))];
+  lines.push("## Summary: geometric-mean speed-up over shapes and thread counts", "", `| sparsity | ${formats.join(" | ")} | fastest |`, `|---:|${formats.map(() => "---:").join("|")}|---|`);
+  for (const sp of sparsities) {
+    const means = formats.map((f) => {
+      const xs = r.rows.filter((x) => x.sparsity === sp && x.format === f).map((x) => x.speedup);
+      return Math.exp(xs.reduce((a, b) => a + Math.log(b), 0) / xs.length);
+    });
+    const best = formats[means.indexOf(Math.max(...means))]!;
+    lines.push(`| ${sp}% | ${means.map((m) => `${m.toFixed(2)}x`).join(" | ")} | ${best} |`);
+  }
+  lines.push("");
   const groups = new Map<string, Row[]>();
   for (const row of r.rows) {
     const key = `${row.shape}, ${row.threads} thread${row.threads > 1 ? "s" : ""}`;

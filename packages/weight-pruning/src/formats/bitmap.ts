@@ -31,9 +31,8 @@ export function compressBitmap(dense: DenseWeight, mask: Uint8Array, valueDtype:
   let v = 0;
   for (let r = 0; r < rows; r++) {
     rowPtr[r] = v;
-    for (let c = 0; c < cols; c++) {
-      const i = r * cols + c;
-      if (!mask[i]) continue;
+    for (let c = 0, i = r * cols; c < cols; c++, i++) {
+      if (mask[i] === 0) continue;
       bitmap[r * bpr + (c >> 3)]! |= 1 << (c & 7);
       values[v++] = read(i);
     }

@@ -34,10 +34,10 @@ export function compressCsr(dense: DenseWeight, mask: Uint8Array, valueDtype: Sp
   let v = 0;
   for (let r = 0; r < rows; r++) {
     rowPtr[r] = v;
-    for (let c = 0; c < cols; c++) {
-      if (!mask[r * cols + c]) continue;
+    for (let c = 0, i = r * cols; c < cols; c++, i++) {
+      if (mask[i] === 0) continue;
       colIdx[v] = c;
-      values[v++] = read(r * cols + c);
+      values[v++] = read(i);
     }
   }
   rowPtr[rows] = v;

@@ -67,31 +67,38 @@ export function compressNm(dense: DenseWeight, mask: Uint8Array, pattern: NmPatt
   const values = allocValues(valueDtype, g.values);
   const indices = new Uint8Array(g.indexBytes);
   const read = denseReader(dense, valueDtype);
-  const kept: number[] = [];
+  // No allocation per group: a 1B-parameter model has a quarter of a billion groups.
   for (let r = 0; r < rows; r++) {
     const rowStart = r * cols;
     const idx = r * g.indexBytesPerRow;
     for (let grp = 0; grp < g.groups; grp++) {
       const base = grp * m;
       const width = Math.min(m, cols - base);
-      kept.length = 0;
-      for (let p = 0; p < width; p++) if (mask[rowStart + base + p]) kept.push(p);
-      if (kept.length > n) {
-        throw new RangeError(`${fn}: row ${r}, columns ${base}..${base + width - 1} keep ${kept.length} weights; ${n}:${m} allows at most ${n}`);
-      }
       const slot0 = r * g.valuesPerRow + grp * n;
-      kept.forEach((p, t) => (values[slot0 + t] = read(rowStart + base + p)));
+      let bits = 0;
+      let count = 0;
+      for (let p = 0; p < width; p++) {
+        if (!mask[rowStart + base + p]) continue;
+        if (count === n) {
+          let kept = 0;
+          for (let q = 0; q < width; q++) if (mask[rowStart + base + q]) kept++;
+          throw new RangeError(`${fn}: row ${r}, columns ${base}..${base + width - 1} keep ${kept} weights; ${n}:${m} allows at most ${n}`);
+        }
+        values[slot0 + count++] = read(rowStart + base + p);
+        bits |= 1 << p;
+      }
       if (m === 4) {
-        // Padding slots take the group's unused positions, so decompressing never overwrites a kept weight.
-        const positions = [...kept];
-        for (let p = 0; positions.length < n; p++) if (!kept.includes(p)) positions.push(p);
-        positions.forEach((p, t) => {
-          const slot = grp * n + t;
-          indices[idx + (slot >> 2)]! |= p << (2 * (slot & 3));
-        });
+        // Kept positions first (ascending), then the group's unused positions for the padding
+        // slots, so decompressing never overwrites a kept weight.
+        let t = 0;
+        for (let pass = 0; pass < 2; pass++) {
+          for (let p = 0; p < m && t < n; p++) {
+            if (((bits >> p) & 1) !== (pass === 0 ? 1 : 0)) continue;
+            const slot = grp * n + t++;
+            indices[idx + (slot >> 2)]! |= p << (2 * (slot & 3));
+          }
+        }
       } else {
-        let bits = 0;
-        for (const p of kept) bits |= 1 << p;
         indices[idx + grp] = bits;
       }
     }
