@@ -8,14 +8,17 @@ export interface StreamResult {
   error?: string;
   ttftMs?: number;
   e2eMs: number;
-  /** Gaps between chunks that carried text. */
-  itlMs: number[];
+  /**
+   * Time per output token after the first: (end - first text) / (tokens - 1), as vLLM's
+   * benchmark reports TPOT. Per-chunk gaps would mostly measure how this client batches reads.
+   */
+  tpotMs?: number;
   completionTokens: number;
 }
 
 export async function streamCompletion(url: string, body: Record<string, unknown>): Promise<StreamResult> {
   const started = performance.now();
-  const fail = (error: string): StreamResult => ({ ok: false, error, e2eMs: performance.now() - started, itlMs: [], completionTokens: 0 });
+  const fail = (error: string): StreamResult => ({ ok: false, error, e2eMs: performance.now() - started, completionTokens: 0 });
   let response: Response;
   try {
     response = await fetch(`${url}/v1/completions`, {
@@ -31,8 +34,6 @@ export async function streamCompletion(url: string, body: Record<string, unknown
   const decoder = new TextDecoder();
   let buffer = "";
   let ttft: number | undefined;
-  let last: number | undefined;
-  const itl: number[] = [];
   let tokens = 0;
   let done = false;
   try {
@@ -53,17 +54,14 @@ export async function streamCompletion(url: string, body: Record<string, unknown
         const chunk = JSON.parse(data) as { error?: { message: string }; usage?: { completion_tokens: number }; choices: { text?: string }[] };
         if (chunk.error) return fail(`stream error: ${chunk.error.message}`);
         if (chunk.usage) tokens = chunk.usage.completion_tokens;
-        if (chunk.choices[0]?.text) {
-          const now = performance.now();
-          if (ttft === undefined) ttft = now - started;
-          else itl.push(now - last!);
-          last = now;
-        }
+        if (chunk.choices[0]?.text && ttft === undefined) ttft = performance.now() - started;
       }
     }
   } catch (e) {
     return fail(`read: ${(e as Error).message}`);
   }
   if (!done) return fail("the stream ended without data: [DONE]");
-  return { ok: true, ttftMs: ttft, e2eMs: performance.now() - started, itlMs: itl, completionTokens: tokens };
+  const e2e = performance.now() - started;
+  const tpot = ttft !== undefined && tokens > 1 ? (e2e - ttft) / (tokens - 1) : undefined;
+  return { ok: true, ttftMs: ttft, e2eMs: e2e, tpotMs: tpot, completionTokens: tokens };
 }

@@ -27,6 +27,7 @@ export {
 } from "./calibration/magnitude-histogram.js";
 export {
   BlockRunner,
+  concatSamples,
 } from "./calibration/block-runner.js";
 export {
   DEFAULT_TEAL_DENSE_ABOVE,

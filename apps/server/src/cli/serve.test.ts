@@ -32,6 +32,13 @@ describe("sieve serve (process)", () => {
     }
   }, 90_000);
 
+  it("exits 1 with the loader's message when the model cannot be loaded", async () => {
+    const { sieve } = await import("./cli.fixture.js");
+    const run = await sieve("serve", "--model", "synth:no-such-preset", "--port", "0");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/sieve: error: could not load synth:no-such-preset: .*unknown synthetic preset/);
+  });
+
   it("refuses --recipe with a message that says why", async () => {
     const { sieve } = await import("./cli.fixture.js");
     const run = await sieve("serve", "--recipe", "r.json", "--port", "0");

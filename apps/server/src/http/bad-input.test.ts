@@ -6,7 +6,7 @@
 import { request as httpRequest } from "node:http";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { postRaw, smallModelSpec, startTestServer, type TestServer } from "./server.fixture.js";
+import { postRaw, smallModelSpec, startTestServer, type RawResponse, type TestServer } from "./server.fixture.js";
 
 let t: TestServer;
 const spec = smallModelSpec();
@@ -28,7 +28,7 @@ afterEach(async () => {
 const completions = () => `${t.url}/v1/completions`;
 const body = (fields: Record<string, unknown>) => JSON.stringify({ model: t.model, ...fields });
 
-function expectError(r: { status: number; json: any }, status: number, param?: string | null, code?: string) {
+function expectError(r: RawResponse, status: number, param?: string | null, code?: string) {
   expect(r.status).toBe(status);
   expect(r.json.error).toMatchObject({ message: expect.any(String), type: expect.any(String) });
   if (param !== undefined) expect(r.json.error.param).toBe(param);
@@ -97,7 +97,7 @@ describe("bad input never crashes the server nor leaks KV blocks", () => {
   it("unknown routes and methods: 404 in OpenAI's shape", async () => {
     const r = await fetch(`${t.url}/v1/engines`);
     expect(r.status).toBe(404);
-    expect(((await r.json()) as any).error.code).toBe("not_found");
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe("not_found");
   });
 
   it("a client that disconnects mid-stream cancels its sequence and frees its blocks at once", async () => {
@@ -122,6 +122,20 @@ describe("bad input never crashes the server nor leaks KV blocks", () => {
     expect(stats.finished.abort).toBe(before + 1);
     // Far fewer than the 400 tokens asked for were generated.
     expect(stats.sampledTokens).toBeLessThan(400 + 50);
+  });
+
+  it("a client that disconnects while waiting for a whole (non-streamed) answer cancels it too", async () => {
+    const engine = t.server.state.loaded!.engine;
+    const before = (await engine.stats()).finished.abort ?? 0;
+    const controller = new AbortController();
+    const pending = fetch(completions(), { method: "POST", headers: { "content-type": "application/json" }, body: body({ prompt: "Once upon a time", max_tokens: 400, ignore_eos: true }), signal: controller.signal }).catch(() => undefined);
+    // Hang up once the request is running in the engine.
+    for (let i = 0; i < 200 && (await engine.stats()).running === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    await pending;
+    const stats = await t.idleStats();
+    expect(stats.kv.usedBlocks).toBe(0);
+    expect(stats.finished.abort).toBe(before + 1);
   });
 
   it("chat on a model without a chat template: a clear 400", async () => {

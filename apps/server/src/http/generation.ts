@@ -14,7 +14,7 @@
 import type { Tokenizer } from "@sieve/model";
 import type { Engine, EngineErrorEvent, EngineRequest, EngineTokenEvent, EngineUsage, RequestStream } from "../engine/index.js";
 import type { RequestObserver } from "../metrics/request-observer.js";
-import { ApiError, badRequest, internalError, timedOut, unavailable } from "./api-error.js";
+import { badRequest, internalError, timedOut, unavailable, type ApiError } from "./api-error.js";
 import { EventQueue } from "./event-queue.js";
 import { createTextOutput, type TextOutput } from "./text-output.js";
 

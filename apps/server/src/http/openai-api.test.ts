@@ -77,6 +77,22 @@ describe("OpenAI API with the official client", () => {
     expect(three.usage!.prompt_tokens).toBe(4);
   });
 
+  it("streams n > 1 choices, each with its own finish, and echoes prompts when asked", async () => {
+    const stream = await t.client.completions.create({ model: t.model, prompt: "hey", max_tokens: 5, n: 2, seed: 9, stream: true, echo: true });
+    const texts = ["", ""];
+    const finishes: (string | null)[] = [null, null];
+    for await (const chunk of stream) {
+      for (const c of chunk.choices) {
+        texts[c.index] += c.text;
+        finishes[c.index] = c.finish_reason ?? finishes[c.index]!;
+      }
+    }
+    for (const f of finishes) expect(["stop", "length"]).toContain(f);
+    expect(texts.every((x) => x.startsWith("hey"))).toBe(true);
+    const whole = await t.client.completions.create({ model: t.model, prompt: "hey", max_tokens: 5, n: 2, seed: 9, echo: true });
+    expect(whole.choices.map((c) => c.text)).toEqual(texts);
+  });
+
   it("the same seed gives the same text; a batch of prompts gives one choice each", async () => {
     const ask = () => t.client.completions.create({ model: t.model, prompt: ["x", "yz"], max_tokens: 12, seed: 7, temperature: 0.9, top_k: 50, top_p: 0.95, min_p: 0.01, repetition_penalty: 1.1 } as OpenAI.CompletionCreateParamsNonStreaming);
     const [a, b] = [await ask(), await ask()];

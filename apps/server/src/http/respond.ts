@@ -5,7 +5,7 @@
  * `data: {"error": ...}` event followed by `data: [DONE]`.
  */
 import type { FastifyReply } from "fastify";
-import type { ApiError } from "./api-error.js";
+import { internalError, type ApiError } from "./api-error.js";
 import type { Generation } from "./generation.js";
 import type { ResponseShape, UsageBody } from "./response-shape.js";
 import { SseWriter } from "./sse.js";
@@ -81,20 +81,28 @@ export async function respondStream(reply: FastifyReply, o: RespondOptions): Pro
   const sse = new SseWriter(reply.raw, headers, o.keepAliveMs);
   const usage = new UsageTally(o.promptTokens, o.n);
   let failed = false;
-  for (const chunk of o.shape.opening()) await sse.data(chunk);
-  for await (const event of o.generation) {
-    if (failed || !sse.open) continue;
-    if (event.kind === "token") {
-      for (const chunk of o.shape.token(event.choice, event.text, event.token)) await sse.data(chunk);
-    } else if (event.kind === "finish") {
-      usage.add(event.choice, event.usage);
-      for (const chunk of o.shape.finish(event.choice, event.text, event.finishReason)) await sse.data(chunk);
-    } else {
-      failed = true;
-      o.generation.cancel();
-      await sse.data(event.error.toBody());
+  try {
+    for (const chunk of o.shape.opening()) await sse.data(chunk);
+    for await (const event of o.generation) {
+      if (failed || !sse.open) continue;
+      if (event.kind === "token") {
+        for (const chunk of o.shape.token(event.choice, event.text, event.token)) await sse.data(chunk);
+      } else if (event.kind === "finish") {
+        usage.add(event.choice, event.usage);
+        for (const chunk of o.shape.finish(event.choice, event.text, event.finishReason)) await sse.data(chunk);
+      } else {
+        failed = true;
+        o.generation.cancel();
+        await sse.data(event.error.toBody());
+      }
     }
+    if (o.includeUsage && !failed) await sse.data(o.shape.usageChunk(usage.body()));
+  } catch (e) {
+    // A bug while formatting must still end the stream (and free the engine's blocks).
+    o.generation.cancel();
+    await sse.data(internalError(`The stream failed: ${(e as Error).message}`).toBody()).catch(() => {});
+    throw e;
+  } finally {
+    sse.end();
   }
-  if (o.includeUsage && !failed) await sse.data(o.shape.usageChunk(usage.body()));
-  sse.end();
 }

@@ -55,8 +55,18 @@ export async function startTestServer(options: ServeOptions = {}): Promise<TestS
   return { server, url: server.url, client, model: server.state.loaded!.model.id, idleStats, close: () => server.close(1000) };
 }
 
+/** A response body as tests inspect it: loosely, field by field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary fields of JSON answers
+export type LooseJson = any;
+
+export interface RawResponse {
+  status: number;
+  json: LooseJson;
+  headers: Headers;
+}
+
 /** POSTs raw bytes (for bodies the openai client would never send). */
-export async function postRaw(url: string, body: string | Uint8Array, headers: Record<string, string> = { "content-type": "application/json" }): Promise<{ status: number; json: any; headers: Headers }> {
+export async function postRaw(url: string, body: string | Uint8Array, headers: Record<string, string> = { "content-type": "application/json" }): Promise<RawResponse> {
   const response = await fetch(url, { method: "POST", headers, body });
   const text = await response.text();
   let json: unknown;

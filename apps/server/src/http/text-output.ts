@@ -33,8 +33,8 @@ class LocalText implements TextOutput {
   private readonly decoder: StreamDecoder;
   private readonly matcher: StopStringMatcher;
 
-  constructor(tokenizer: Tokenizer, stop: readonly string[], lastPromptId: number | undefined, includeSpecial: boolean) {
-    this.decoder = tokenizer.createStreamDecoder({ skipSpecial: !includeSpecial, previousId: lastPromptId });
+  constructor(tokenizer: Tokenizer, stop: readonly string[], lastPromptId: number | undefined) {
+    this.decoder = tokenizer.createStreamDecoder({ skipSpecial: true, previousId: lastPromptId });
     this.matcher = new StopStringMatcher(stop);
   }
 
@@ -52,5 +52,5 @@ class LocalText implements TextOutput {
 
 export function createTextOutput(decodedByEngine: boolean, tokenizer: Tokenizer | undefined, stop: readonly string[], promptIds: readonly number[]): TextOutput {
   if (decodedByEngine || !tokenizer) return new EngineText();
-  return new LocalText(tokenizer, stop, promptIds.at(-1), false);
+  return new LocalText(tokenizer, stop, promptIds.at(-1));
 }

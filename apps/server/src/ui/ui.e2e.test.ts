@@ -17,15 +17,24 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`[ui e2e] skipping the browser test: no chromium at ${CHROMIUM} (install it, e.g. apt-get install chromium, or set CHROMIUM_PATH)`);
 
-/** How much of a canvas is drawn on (fraction of non-transparent, non-white pixels). */
+/**
+ * Browser-side snippets run as strings: this package type-checks without the DOM library.
+ * inkedFractionScript: the fraction of a canvas's pixels that are drawn on (not transparent, not white).
+ */
+const inkedFractionScript = (selector: string) => `(() => {
+  const c = document.querySelector(${JSON.stringify(selector)});
+  const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let inked = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && (data[i] < 245 || data[i + 1] < 245 || data[i + 2] < 245)) inked++;
+  return inked / (data.length / 4);
+})()`;
+const COUNT_TRANSCRIPT_UPDATES = `(() => {
+  window.updates = 0;
+  new MutationObserver(() => window.updates++).observe(document.getElementById("transcript"), { subtree: true, childList: true, characterData: true });
+})()`;
+
 function inkedFraction(page: Page, selector: string): Promise<number> {
-  return page.$eval(selector, (canvas) => {
-    const c = canvas as HTMLCanvasElement;
-    const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-    let inked = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0 && (data[i]! < 245 || data[i + 1]! < 245 || data[i + 2]! < 245)) inked++;
-    return inked / (data.length / 4);
-  });
+  return page.evaluate<number>(inkedFractionScript(selector));
 }
 
 describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
@@ -64,10 +73,7 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
     expect(await page.textContent("#synthetic-banner")).toMatch(/random weights/i);
 
     // Count DOM updates of the answer: streamed text arrives in many small pieces.
-    await page.evaluate(() => {
-      (window as unknown as { updates: number }).updates = 0;
-      new MutationObserver(() => (window as unknown as { updates: number }).updates++).observe(document.getElementById("transcript")!, { subtree: true, childList: true, characterData: true });
-    });
+    await page.evaluate(COUNT_TRANSCRIPT_UPDATES);
     await page.fill("#max-tokens", "48");
     await page.fill("#seed", "7");
     await page.fill("#prompt-input", "Hello there!");
@@ -76,7 +82,7 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
     await expect.poll(() => page.textContent("#run-stats"), { timeout: 30_000 }).toMatch(/finish: (stop|length)/);
     const answer = (await page.textContent(".message.assistant .text")) ?? "";
     expect(answer.length).toBeGreaterThan(0);
-    expect(await page.evaluate(() => (window as unknown as { updates: number }).updates)).toBeGreaterThan(3);
+    expect(await page.evaluate<number>("window.updates")).toBeGreaterThan(3);
     await page.screenshot({ path: join(shots, "1-playground-chat.png") });
 
     await page.check('input[name="mode"][value="completion"]');

@@ -6,7 +6,7 @@
  */
 import type { LinearLayer, Slot } from "@sieve/core";
 import type { LlamaModel } from "@sieve/model";
-import type { BlockRunner } from "../calibration/block-runner.js";
+import { concatSamples, type BlockRunner } from "../calibration/block-runner.js";
 import type { MagnitudeHistogram } from "../calibration/magnitude-histogram.js";
 import type { TealGroup } from "./groups.js";
 import { ThresholdedLinear } from "./thresholded-linear.js";
@@ -14,7 +14,9 @@ import { ThresholdedLinear } from "./thresholded-linear.js";
 export class BlockErrorProbe {
   private readonly restoreList: Array<[Slot<LinearLayer>, LinearLayer]> = [];
   private readonly wrappers: ThresholdedLinear[][];
-  private readonly scratch: Float32Array[];
+  private readonly input: Float32Array;
+  private readonly reference: Float32Array;
+  private readonly scratch: Float32Array;
   private readonly updateEnergy: number;
 
   constructor(
@@ -23,8 +25,8 @@ export class BlockErrorProbe {
     private readonly groups: readonly TealGroup[],
     private readonly histograms: readonly MagnitudeHistogram[],
     private readonly runner: BlockRunner,
-    private readonly inputs: readonly Float32Array[],
-    private readonly outputs: readonly Float32Array[],
+    inputs: readonly Float32Array[],
+    outputs: readonly Float32Array[],
   ) {
     this.wrappers = groups.map((g) =>
       g.paths.map((path) => {
@@ -36,12 +38,11 @@ export class BlockErrorProbe {
         return wrapper;
       }),
     );
-    this.scratch = inputs.map((x) => new Float32Array(x.length));
+    this.input = concatSamples(inputs);
+    this.reference = concatSamples(outputs);
+    this.scratch = new Float32Array(this.input.length);
     let energy = 0;
-    inputs.forEach((x, s) => {
-      const y = outputs[s]!;
-      for (let i = 0; i < x.length; i++) energy += (y[i]! - x[i]!) ** 2;
-    });
+    for (let i = 0; i < this.input.length; i++) energy += (this.reference[i]! - this.input[i]!) ** 2;
     this.updateEnergy = Math.max(energy, 1e-30);
   }
 
@@ -51,14 +52,11 @@ export class BlockErrorProbe {
       const t = this.histograms[i]!.threshold(sparsities[i]!);
       for (const w of this.wrappers[i]!) w.threshold = t;
     });
+    const y = this.scratch;
+    y.set(this.input);
+    this.runner.run(this.layer, y);
     let err = 0;
-    this.inputs.forEach((x, s) => {
-      const y = this.scratch[s]!;
-      y.set(x);
-      this.runner.run(this.layer, s, y);
-      const ref = this.outputs[s]!;
-      for (let i = 0; i < y.length; i++) err += (y[i]! - ref[i]!) ** 2;
-    });
+    for (let i = 0; i < y.length; i++) err += (y[i]! - this.reference[i]!) ** 2;
     return err / this.updateEnergy;
   }
 

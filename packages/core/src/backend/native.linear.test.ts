@@ -12,18 +12,20 @@ import type { WeightData, WeightDType } from "./kernels.js";
 const native = nativeBackendOrNull();
 
 const DTYPES: WeightDType[] = ["f32", "f16", "bf16"];
-const M_SIZES = [1, 2, 3, 7, 17, 64];
+const M_SIZES = [1, 2, 3, 7, 17, 64, 100];
 const N_SIZES = [1, 5, 33, 257];
 const K_SIZES = [1, 3, 15, 64, 129, 1000];
 // [m, n, k] crossing the AVX2 GEMM's blocks (MC = 144 rows, KC = 256 deep, NC = 2048 columns),
-// the streaming/packed switch (m = 16 / 17), the streaming kernel's 8-row groups and 256-deep
-// chunks, and partial register tiles.
+// the streaming/packed switch (m = 64 / 65), the streaming kernel's 8-row groups, 4-row x tiles
+// and 256-deep chunks, and partial register tiles.
 const BLOCK_SHAPES: [number, number, number][] = [
   [5, 70, 300],
   [16, 70, 520],
-  [17, 40, 513],
+  [64, 9, 777],
+  [65, 40, 513],
   [150, 37, 520],
   [200, 300, 700],
+  [70, 2100, 40],
   [20, 4100, 20],
 ];
 const GEMV_N = [1, 5, 33, 257, 1000];

@@ -106,6 +106,9 @@ function tensorsToWrite(checkpoint: LoadedCheckpoint, config: ModelConfig, packe
   const expected = expectedTensors(config);
   for (const name of packed.keys()) {
     if (!expected.some((t) => t.name === name)) throw new Error(`writePackedCheckpoint: ${name} is not a weight of this model`);
+    // The model builds only the projections inside its blocks through a LinearFactory; the
+    // embedding and LM head are always dense.
+    if (!/^model\.layers\.\d+\./.test(name)) throw new Error(`writePackedCheckpoint: ${name} cannot be stored packed (only the linears inside the blocks can)`);
   }
   for (const t of expected) {
     written.add(t.name);

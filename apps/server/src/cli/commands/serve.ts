@@ -61,53 +61,73 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .action((flags: ServeFlags) => runServe(ctx, flags));
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function shutdownSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", on).off("SIGTERM", on);
+/**
+ * The first SIGINT or SIGTERM starts a graceful shutdown; a second one means "now": the process
+ * exits at once (code 1) instead of waiting for the grace period. dispose() removes the handlers.
+ */
+function shutdownSignals(ctx: CommandContext): { first: Promise<string>; dispose(): void } {
+  const again = (signal: NodeJS.Signals) => {
+    ctx.io.stderr.write(`sieve serve: ${signal} again: exiting without waiting for in-flight requests\n`);
+    process.exit(1);
+  };
+  let onFirst!: (signal: NodeJS.Signals) => void;
+  const first = new Promise<string>((resolve) => {
+    onFirst = (signal) => {
+      process.off("SIGINT", onFirst).off("SIGTERM", onFirst);
+      process.once("SIGINT", again).once("SIGTERM", again);
       resolve(signal);
     };
-    process.on("SIGINT", on).on("SIGTERM", on);
   });
+  process.on("SIGINT", onFirst).on("SIGTERM", onFirst);
+  return {
+    first,
+    dispose: () => {
+      process.off("SIGINT", onFirst).off("SIGTERM", onFirst).off("SIGINT", again).off("SIGTERM", again);
+    },
+  };
 }
 
 async function runServe(ctx: CommandContext, flags: ServeFlags): Promise<void> {
   if (flags.recipe) {
     throw new CliUsageError(`--recipe ${flags.recipe}: the engine cannot apply sparsity recipes at load yet; serve a checkpoint written by \`sieve prune\` instead`, "--recipe");
   }
-  const signal = shutdownSignal();
-  const server = await startServer({
-    model: flags.model,
-    tokenizer: flags.tokenizer,
-    host: flags.host,
-    port: flags.port,
-    apiKey: flags.apiKey ?? ctx.io.env.SIEVE_API_KEY,
-    corsOrigins: (flags.cors ?? []).flatMap((c) => c.split(",")).map((c) => c.trim()).filter(Boolean),
-    servedModelName: flags.servedModelName,
-    maxWaiting: flags.maxWaiting,
-    requestTimeoutMs: flags.requestTimeout * 1000,
-    maxBodyBytes: flags.maxBodyBytes,
-    shutdownGraceMs: flags.shutdownGrace * 1000,
-    engine: { maxSeqs: flags.maxSeqs, kvBlocks: flags.kvBlocks, backend: flags.backend },
-    logger: ctx.log,
-  });
-  ctx.io.stderr.write(`sieve serve: listening on ${server.url} (web UI at ${server.url}/, API at ${server.url}/v1); loading ${flags.model}...\n`);
-  const loaded = server.ready.then(
-    () => ({ kind: "ready" as const }),
-    (error: unknown) => ({ kind: "failed" as const, error }),
-  );
-  const first = await Promise.race([loaded, signal.then((name) => ({ kind: "signal" as const, name }))]);
-  if (first.kind === "failed") {
-    await server.close(0);
-    throw first.error;
+  const signals = shutdownSignals(ctx);
+  const signal = signals.first;
+  try {
+    const server = await startServer({
+      model: flags.model,
+      tokenizer: flags.tokenizer,
+      host: flags.host,
+      port: flags.port,
+      apiKey: flags.apiKey ?? ctx.io.env.SIEVE_API_KEY,
+      corsOrigins: (flags.cors ?? []).flatMap((c) => c.split(",")).map((c) => c.trim()).filter(Boolean),
+      servedModelName: flags.servedModelName,
+      maxWaiting: flags.maxWaiting,
+      requestTimeoutMs: flags.requestTimeout * 1000,
+      maxBodyBytes: flags.maxBodyBytes,
+      shutdownGraceMs: flags.shutdownGrace * 1000,
+      engine: { maxSeqs: flags.maxSeqs, kvBlocks: flags.kvBlocks, backend: flags.backend },
+      logger: ctx.log,
+    });
+    ctx.io.stderr.write(`sieve serve: listening on ${server.url} (web UI at ${server.url}/, API at ${server.url}/v1); loading ${flags.model}...\n`);
+    const loaded = server.ready.then(
+      () => ({ kind: "ready" as const }),
+      (error: unknown) => ({ kind: "failed" as const, error }),
+    );
+    const first = await Promise.race([loaded, signal.then((name) => ({ kind: "signal" as const, name }))]);
+    if (first.kind === "failed") {
+      await server.close(0);
+      throw first.error;
+    }
+    if (first.kind === "ready") {
+      const model = server.state.loaded!.model;
+      ctx.io.stderr.write(`sieve serve: ready: serving ${model.id} at ${server.url}/v1${model.syntheticPreset ? ` (synthetic, random weights: ${model.description})` : ""}\n`);
+    }
+    const received = first.kind === "signal" ? first.name : await signal;
+    ctx.io.stderr.write(`sieve serve: ${received}: shutting down (in-flight requests get ${flags.shutdownGrace} s)\n`);
+    await server.close();
+  } finally {
+    signals.dispose();
   }
-  if (first.kind === "ready") {
-    const model = server.state.loaded!.model;
-    ctx.io.stderr.write(`sieve serve: ready: serving ${model.id} at ${server.url}/v1${model.syntheticPreset ? ` (synthetic, random weights: ${model.description})` : ""}\n`);
-  }
-  const received = first.kind === "signal" ? first.name : await signal;
-  ctx.io.stderr.write(`sieve serve: ${received}: shutting down (in-flight requests get ${flags.shutdownGrace} s)\n`);
-  await server.close();
   ctx.io.stderr.write("sieve serve: stopped\n");
 }

@@ -1,8 +1,8 @@
 // AVX2/FMA/F16C matmul and gemv: out[m, n] = x[m, k] · w[n, k]^T (+ bias[n]), f32 accumulate.
 // Chooses the kernel by the number of activation rows m:
 //   m = 1                    linear_stream.cc, GEMV (decode): one pass over W
-//   2 <= m <= 16             linear_stream.cc, small batch (batched decode): still one pass over W
-//   m > 16                   linear_gemm.cc, packed 6x16 GEMM (prefill)
+//   2 <= m <= 64             linear_stream.cc, small batch (batched decode): still one pass over W
+//   m > 64                   linear_gemm.cc, packed 6x16 GEMM (prefill)
 #include "cpu/avx2/linear_kernels.h"
 #include "sieve/cpu_kernels.h"
 

@@ -1,4 +1,4 @@
-// Memory-bound linear kernels: batch-1 GEMV and small-batch matmul (m <= 16), which read every
+// Streaming linear kernels: batch-1 GEMV and small-batch matmul (m <= 64), which read every
 // weight exactly once, contiguously, and do all the arithmetic while it streams by.
 //
 // - GEMV: a tile of W rows is consumed in one pass, 16 weights per row per step, each row with
@@ -9,6 +9,7 @@
 //   So a group of 8 W rows advances through k in chunks of 256: the x chunk (m x 1 KB) and the
 //   W chunk sit in L1 while register tiles of (up to 4 x rows) x (2 or 4 W rows) run over them,
 //   and x is fetched from L2 only once per 8 W rows. Partial sums live on the stack between chunks.
+//   x is first repacked chunk-major so its chunk is contiguous (see pack_x).
 #include "cpu/avx2/linear_kernels.h"
 #include "cpu/avx2/widen.h"
 #include "cpu/parallel.h"
@@ -79,12 +80,9 @@ void gemv_typed(float* out, const float* x, const void* w, int64_t n, int64_t k,
 
 // ---- small m ----------------------------------------------------------------------------------
 
-#ifndef EXP_G
-#define EXP_G 8
-#define EXP_C 256
-#endif
-constexpr int64_t kGroupRows = EXP_G;  // W rows advancing through k together
-constexpr int64_t kChunk = EXP_C;    // depth per chunk: W chunk 8 KB (f32), x chunk m KB
+// 16 rows or 128/512-deep chunks measured the same.
+constexpr int64_t kGroupRows = 8;  // W rows advancing through k together
+constexpr int64_t kChunk = 256;    // depth per chunk: W chunk 8 KB (f32), x chunk m KB
 
 // acc[i * kGroupRows + r] (+)= x[i, 0:len] · w[r, 0:len] for an MT x RT register tile (x rows
 // ldx apart, W rows ldw apart): MT * RT accumulators, RT widened W vectors and one x vector in
