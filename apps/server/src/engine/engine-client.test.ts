@@ -35,6 +35,12 @@ describe("EngineClient (worker thread)", () => {
     expect(await client.stats()).toMatchObject({ running: 0, waiting: 0, inFlight: 0, kv: { usedBlocks: 0 } });
   });
 
+  it("reports the per-layer sparsity of the model loaded in the worker", async () => {
+    const report = await client.reportSparsity();
+    expect(report.linears.length).toBeGreaterThan(0);
+    for (const l of report.linears) expect(l).toMatchObject({ kind: "dense", weightSparsity: 0 });
+  });
+
   it("a bad request fails alone, over the worker boundary too", async () => {
     const [bad, good, unsendable] = [
       client.submit({ promptIds: [1, 2], temperature: -1 }),

@@ -7,6 +7,7 @@
  * in flight ends with an engine_failed error event, pending stats() calls reject, onCrash is
  * told, and later submits fail at once.
  */
+import type { ModelSparsityReport } from "../metrics/model-report.js";
 import type { ResourceLimits, Worker } from "node:worker_threads";
 import type { Engine } from "./engine.js";
 import { RequestRouter, type RequestStream } from "./request-stream.js";
@@ -36,7 +37,8 @@ export class EngineLoadError extends Error {
 
 export class EngineClient implements Engine {
   private readonly router: RequestRouter;
-  private readonly pendingStats = new Map<number, { resolve: (s: EngineStats) => void; reject: (e: Error) => void }>();
+  /** Calls answered by the worker (stats, sparsity reports), by call id. */
+  private readonly pendingCalls = new Map<number, { resolve: (value: never) => void; reject: (e: Error) => void }>();
   private nextCallId = 0;
   private failure: Error | undefined;
   private closing: Promise<void> | undefined;
@@ -106,11 +108,20 @@ export class EngineClient implements Engine {
   }
 
   stats(): Promise<EngineStats> {
+    return this.call<EngineStats>("stats");
+  }
+
+  /** Per-layer weight sparsity, formats and kernels of the model loaded in the worker. */
+  reportSparsity(): Promise<ModelSparsityReport> {
+    return this.call<ModelSparsityReport>("sparsity");
+  }
+
+  private call<T>(type: "stats" | "sparsity"): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const callId = ++this.nextCallId;
-    return new Promise((resolve, reject) => {
-      this.pendingStats.set(callId, { resolve, reject });
-      this.send({ type: "stats", callId });
+    return new Promise<T>((resolve, reject) => {
+      this.pendingCalls.set(callId, { resolve: resolve as (value: never) => void, reject });
+      this.send({ type, callId });
     });
   }
 
@@ -142,10 +153,11 @@ export class EngineClient implements Engine {
       case "events":
         this.router.dispatch(message.events);
         break;
-      case "stats": {
-        const pending = this.pendingStats.get(message.callId);
-        this.pendingStats.delete(message.callId);
-        pending?.resolve(message.stats);
+      case "stats":
+      case "sparsity": {
+        const pending = this.pendingCalls.get(message.callId);
+        this.pendingCalls.delete(message.callId);
+        pending?.resolve((message.type === "stats" ? message.stats : message.report) as never);
         break;
       }
       case "closed":
@@ -159,8 +171,8 @@ export class EngineClient implements Engine {
     if (this.failure) return;
     this.failure = error;
     this.router.failAll(error.message);
-    for (const pending of this.pendingStats.values()) pending.reject(error);
-    this.pendingStats.clear();
+    for (const pending of this.pendingCalls.values()) pending.reject(error);
+    this.pendingCalls.clear();
     if (crashed && !this.closing) this.onCrash?.(error);
   }
 }

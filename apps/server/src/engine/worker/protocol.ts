@@ -1,4 +1,5 @@
 /** Messages between EngineClient (main thread) and the engine worker. All structured-clone data. */
+import type { ModelSparsityReport } from "../../metrics/model-report.js";
 import type { EngineEvent, EngineInfo, EngineLoadOptions, EngineLoadProgress, EngineRequest, EngineStats } from "../types.js";
 
 /** workerData: what to load. */
@@ -11,6 +12,8 @@ export type ToWorker =
   | { type: "submit"; id: string; request: EngineRequest }
   | { type: "cancel"; id: string }
   | { type: "stats"; callId: number }
+  /** Per-layer sparsity of the loaded model (the model lives in the worker). */
+  | { type: "sparsity"; callId: number }
   | { type: "shutdown" }
   /** Test hook: makes the step loop throw, to exercise the crash path. */
   | { type: "crash-for-test" };
@@ -21,4 +24,5 @@ export type FromWorker =
   | { type: "load-error"; message: string }
   | { type: "events"; events: EngineEvent[] }
   | { type: "stats"; callId: number; stats: EngineStats }
+  | { type: "sparsity"; callId: number; report: ModelSparsityReport }
   | { type: "closed" };

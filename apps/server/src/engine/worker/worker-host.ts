@@ -3,6 +3,7 @@
  * answers the client's messages between steps. A step that throws is a crash: it is rethrown
  * out of the worker, whose 'error' event fails every in-flight request on the main thread.
  */
+import { reportModelSparsity } from "../../metrics/model-report.js";
 import type { MessagePort } from "node:worker_threads";
 import { EngineCore } from "../engine-core.js";
 import { loadEngineModel } from "../engine-model.js";
@@ -65,6 +66,9 @@ export async function runEngineWorker(port: MessagePort, init: WorkerInit): Prom
         break;
       case "stats":
         post({ type: "stats", callId: message.callId, stats: core.stats() });
+        break;
+      case "sparsity":
+        post({ type: "sparsity", callId: message.callId, report: reportModelSparsity(core.loaded.model) });
         break;
       case "shutdown":
         pump.stop();
