@@ -273,7 +273,7 @@ function buildCases(quick: boolean, haveNative: boolean): Case[] {
   // Batched decode: m activation rows against one weight matrix, read once.
   const smallBytes = quick ? 4 * MiB : 64 * MiB;
   for (const dtype of DTYPES) {
-    for (const m of quick ? [4] : [2, 4, 8]) {
+    for (const m of quick ? [4] : [2, 4, 8, 16]) {
       const n = smallBytes / bytesPerWeight(dtype) / K;
       if (haveNative) cases.push({ op: "matmul-small-m", dtype, m, n, k: K, threads: 2, backend: "native" });
     }

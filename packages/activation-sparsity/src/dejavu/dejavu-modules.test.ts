@@ -64,6 +64,7 @@ describe("applyDejaVu", () => {
         mlpBudget: 0.25,
         headBudget: 1,
         batchPolicy,
+        denseAboveRows: 16,
         kernel,
         onSelect: (e) => events.push({ ...e, selection: { ...e.selection, indices: e.selection.indices.slice() } }),
       });

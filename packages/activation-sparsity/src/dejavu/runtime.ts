@@ -12,10 +12,12 @@ export type DejaVuBatchPolicy = "union" | "per-token";
 
 /**
  * Rows above which a "union" step runs dense. Measured by tooling/activation/dejavu.ts (see
- * docs/results/dejavu.md): past it the union of the rows' selections covers so much of the MLP
- * that the sparse kernel is no faster than the dense one.
+ * docs/results/dejavu.md) at MLP budget 50% on a llama-110m-shaped MLP with the native kernels:
+ * one token's selection (50% of the neurons) plus its predictor costs about 0.6x the dense MLP,
+ * but the union of two tokens' selections already covers ~73% of the neurons and the gathered
+ * kernel then loses to the dense one. Raise it for small budgets, whose unions grow slower.
  */
-export const DEFAULT_DENSE_ABOVE_ROWS = 4;
+export const DEFAULT_DENSE_ABOVE_ROWS = 1;
 
 export interface DejaVuOptions {
   /** Fraction of MLP neurons kept per token, in (0, 1]; 1 runs dense MLPs. Default: the predictors' trained budget. */

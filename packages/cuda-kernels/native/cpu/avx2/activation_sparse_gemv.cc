@@ -31,32 +31,48 @@ int64_t parts_for(int64_t weights) { return imax(1, imin(num_threads(), weights 
 // kPrefetchBytes are in flight: short rows (k/v projections) need several groups of distance.
 constexpr int64_t kPrefetchBytes = 8192;
 inline int64_t knob(const char* name, int64_t dflt) { const char* v = std::getenv(name); return v ? std::atol(v) : dflt; }  // TEMP
-template <WDType D>
-void accumulate_inputs(float* acc, const float* x, const int32_t* idx, int64_t b, int64_t e, const void* wt,
-                       int64_t n, int64_t c0, int64_t len) {
-  static const int64_t pfb = knob("SIEVE_AS_PF", kPrefetchBytes);
-  int64_t off[kGroup], pf[kGroup];
-  float s[kGroup];
-  const int64_t group_bytes = kGroup * len * bytes_per_weight<D>();
-  const int64_t ahead = imax(1, imin(16, (pfb + group_bytes - 1) / imax(1, group_bytes))) * kGroup;
+template <WDType D, int G, int HINT>
+void accumulate_group(float* acc, const float* x, const int32_t* idx, int64_t b, int64_t e, const void* wt,
+                      int64_t n, int64_t c0, int64_t len, int64_t pfb) {
+  int64_t off[G], pf[G];
+  float s[G];
+  const int64_t group_bytes = G * len * bytes_per_weight<D>();
+  const int64_t ahead = imax(1, imin(16, (pfb + group_bytes - 1) / imax(1, group_bytes))) * G;
   int64_t i = b;
-  for (; i + kGroup <= e; i += kGroup) {
-    for (int r = 0; r < kGroup; ++r) {
+  for (; i + G <= e; i += G) {
+    for (int r = 0; r < G; ++r) {
       off[r] = static_cast<int64_t>(idx[i + r]) * n + c0;
       s[r] = x[idx[i + r]];
     }
-    if (pfb > 0 && i + ahead + kGroup <= e) {
-      for (int r = 0; r < kGroup; ++r) pf[r] = static_cast<int64_t>(idx[i + ahead + r]) * n + c0;
-      axpy_rows<D, kGroup>(acc, wt, off, s, len, pf);
+    if (pfb > 0 && i + ahead + G <= e) {
+      for (int r = 0; r < G; ++r) pf[r] = static_cast<int64_t>(idx[i + ahead + r]) * n + c0;
+      axpy_rows<D, G, HINT>(acc, wt, off, s, len, pf);
     } else {
-      axpy_rows<D, kGroup>(acc, wt, off, s, len);
+      axpy_rows<D, G, HINT>(acc, wt, off, s, len);
     }
   }
   for (; i < e; ++i) {
     off[0] = static_cast<int64_t>(idx[i]) * n + c0;
     s[0] = x[idx[i]];
-    axpy_rows<D, 1>(acc, wt, off, s, len);
+    axpy_rows<D, 1, HINT>(acc, wt, off, s, len);
   }
+}
+
+template <WDType D>
+void accumulate_inputs(float* acc, const float* x, const int32_t* idx, int64_t b, int64_t e, const void* wt,
+                       int64_t n, int64_t c0, int64_t len) {
+  static const int64_t pfb = knob("SIEVE_AS_PF", kPrefetchBytes);
+  static const int64_t group = knob("SIEVE_AS_GROUP", 4);
+  static const int64_t hint = knob("SIEVE_AS_HINT", 0);
+  if (group == 8) {
+    if (hint == 1) return accumulate_group<D, 8, 1>(acc, x, idx, b, e, wt, n, c0, len, pfb);
+    if (hint == 2) return accumulate_group<D, 8, 2>(acc, x, idx, b, e, wt, n, c0, len, pfb);
+    return accumulate_group<D, 8, 0>(acc, x, idx, b, e, wt, n, c0, len, pfb);
+  }
+  if (group == 2) return accumulate_group<D, 2, 0>(acc, x, idx, b, e, wt, n, c0, len, pfb);
+  if (hint == 1) return accumulate_group<D, 4, 1>(acc, x, idx, b, e, wt, n, c0, len, pfb);
+  if (hint == 2) return accumulate_group<D, 4, 2>(acc, x, idx, b, e, wt, n, c0, len, pfb);
+  accumulate_group<D, 4, 0>(acc, x, idx, b, e, wt, n, c0, len, pfb);
 }
 
 inline void fill_bias(float* out, const float* bias, int64_t c0, int64_t c1) {
@@ -131,13 +147,13 @@ void cats_slice(float* acc, const float* x, const float* act, const int32_t* idx
     for (int r = 0; r < kGroup; ++r) off[r] = static_cast<int64_t>(idx[i + r]) * dim;
     dot_rows<D, kGroup>(h, up, off, x, dim);
     for (int r = 0; r < kGroup; ++r) h[r] *= act[idx[i + r]];
-    axpy_rows<D, kGroup>(acc, down_t, off, h, dim);
+    axpy_rows<D, kGroup, 0>(acc, down_t, off, h, dim);
   }
   for (; i < e; ++i) {
     off[0] = static_cast<int64_t>(idx[i]) * dim;
     dot_rows<D, 1>(h, up, off, x, dim);
     h[0] *= act[idx[i]];
-    axpy_rows<D, 1>(acc, down_t, off, h, dim);
+    axpy_rows<D, 1, 0>(acc, down_t, off, h, dim);
   }
 }
 

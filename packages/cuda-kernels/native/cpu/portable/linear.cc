@@ -81,61 +81,26 @@ void gemv_impl(float* out, const float* x, const void* w, WDType wdt, int64_t n,
   });
 }
 
-// A tile of 4 W rows (already widened, 4 x k) against one x row: 4 dots sharing each x load.
-inline void dot4(const float* xr, const float* w4, int64_t k, float* s) {
-  float a0[Lanes] = {}, a1[Lanes] = {}, a2[Lanes] = {}, a3[Lanes] = {};
-  const float *w0 = w4, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
-  int64_t p = 0;
-  for (; p + Lanes <= k; p += Lanes) {
-    for (int l = 0; l < Lanes; ++l) {
-      const float xv = xr[p + l];
-      a0[l] += xv * w0[p + l];
-      a1[l] += xv * w1[p + l];
-      a2[l] += xv * w2[p + l];
-      a3[l] += xv * w3[p + l];
-    }
-  }
-  for (; p < k; ++p) {
-    a0[0] += xr[p] * w0[p];
-    a1[0] += xr[p] * w1[p];
-    a2[0] += xr[p] * w2[p];
-    a3[0] += xr[p] * w3[p];
-  }
-  s[0] = reduce(a0);
-  s[1] = reduce(a1);
-  s[2] = reduce(a2);
-  s[3] = reduce(a3);
-}
-
 constexpr int64_t kGroupRows = 64;  // W rows widened together: 64 x k f32 stays in L2
 
 // Threads split W rows; each group of 64 rows is widened once, then every x row is multiplied by
-// the whole group (the x row stays in L1 while 16 tiles of 4 W rows pass over it).
+// the whole group (the x row stays in L1 while the group's rows pass over it). One dot product at
+// a time: a 4-row variant sharing x loads vectorized badly (GCC shuffled across rows), while the
+// single 8-lane dot becomes two clean SIMD accumulators.
 void matmul_impl(float* out, const float* x, const void* w, WDType wdt, int64_t m, int64_t n, int64_t k,
                  const float* bias) {
-  const int64_t tiles = (n + 3) / 4;
-  const int64_t grain = std::max<int64_t>(1, kGrainWeights / std::max<int64_t>(m * k * 4, 1));
-  parallel_for(tiles, grain, [&](int64_t tb, int64_t te) {
-    std::vector<float> wbuf(static_cast<size_t>(kGroupRows * k));
-    for (int64_t g0 = tb * 4; g0 < std::min(n, te * 4); g0 += kGroupRows) {
-      const int64_t g1 = std::min({n, te * 4, g0 + kGroupRows});
-      const int64_t padded = (g1 - g0 + 3) / 4 * 4;
-      for (int64_t r = 0; r < padded; ++r) {
-        if (g0 + r < g1) {
-          widen(w, wdt, (g0 + r) * k, k, wbuf.data() + r * k);
-        } else {
-          std::fill(wbuf.begin() + r * k, wbuf.begin() + (r + 1) * k, 0.0f);  // pad the last tile
-        }
-      }
+  const int64_t grain = std::max<int64_t>(1, kGrainWeights / std::max<int64_t>(m * k, 1));
+  parallel_for(n, grain, [&](int64_t jb, int64_t je) {
+    std::vector<float> wbuf(static_cast<size_t>(std::min(kGroupRows, je - jb) * k));
+    for (int64_t g0 = jb; g0 < je; g0 += kGroupRows) {
+      const int64_t rows = std::min(kGroupRows, je - g0);
+      for (int64_t r = 0; r < rows; ++r) widen(w, wdt, (g0 + r) * k, k, wbuf.data() + r * k);
       for (int64_t i = 0; i < m; ++i) {
-        for (int64_t r0 = 0; r0 < padded; r0 += 4) {
-          float s[4];
-          dot4(x + i * k, wbuf.data() + r0 * k, k, s);
-          const int64_t rows = std::min<int64_t>(4, g1 - g0 - r0);
-          for (int64_t r = 0; r < rows; ++r) {
-            const int64_t j = g0 + r0 + r;
-            out[i * n + j] = s[r] + (bias ? bias[j] : 0.0f);
-          }
+        const float* xr = x + i * k;
+        for (int64_t r = 0; r < rows; ++r) {
+          float acc[Lanes] = {};
+          dot_accumulate(xr, wbuf.data() + r * k, k, acc);
+          out[i * n + g0 + r] = reduce(acc) + (bias ? bias[g0 + r] : 0.0f);
         }
       }
     }
