@@ -231,7 +231,7 @@ function runCase(c: Case, native: NativeBackend | null, ceilings: Ceilings | nul
         : (i) => refMatmul(out, x, weights[i % weights.length]!, c.dtype, c.m, c.n, c.k, bias);
   }
   if (native && c.backend === "native") native.setThreads(c.threads);
-  const t = time(call, quick ? 0.15 : 0.4, quick ? 0.01 : 0.03);
+  const t = time(call, quick ? 0.06 : 0.4, quick ? 0.01 : 0.03);
   if (native) native.setThreads(2);
 
   const flops = 2 * c.m * c.n * c.k;

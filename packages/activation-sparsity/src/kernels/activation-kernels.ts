@@ -16,7 +16,7 @@ const SPLIT_CODE: Record<SparseSplit, 0 | 1 | 2> = { auto: 0, inputs: 1, columns
 export interface ActivationKernels {
   /** "native" (the addon) or "reference" (TypeScript). */
   readonly name: "native" | "reference";
-  /** The variant name of an op, e.g. "avx2-im-rows4" (changes with the addon's ISA). */
+  /** The variant name of an op, e.g. "avx2-im-rows8" (changes with the addon's ISA). */
   variant(op: "sparseGemvIm" | "sparseMatmulIm" | "gatherRowsMatmul" | "catsMlpGemv" | "thresholdSelect"): string;
   thresholdSelect(idx: Int32Array, x: Float32Array, m: number, k: number, threshold: number, kept: Float64Array | null): number;
   sparseGemvIm(out: Float32Array, x: Float32Array, idx: Int32Array, count: number, wt: WeightData, dtype: WeightDType, n: number, k: number, bias: Float32Array | null, split?: SparseSplit): void;

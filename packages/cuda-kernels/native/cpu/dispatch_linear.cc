@@ -23,12 +23,13 @@ void gemv(float* out, const float* x, const void* w, WDType wdt, int64_t n, int6
 
 namespace detail {
 
-// One name per op and ISA even though the AVX2 matmul routes small batches (m <= 8) to a streaming
-// kernel that reads W once: the name says which code family runs, not which branch.
+// One name per op and ISA. The AVX2 matmul also routes m = 1 and small batches (m <= 64) to the
+// streaming kernels (avx2/linear_kernels.h); the name says which code family runs for the prefill
+// shapes the op is named for, and the dispatch rule is documented in avx2/linear.cc.
 const char* linear_kernel_name(const std::string& op, Isa isa) {
   const bool avx2 = isa == Isa::Avx2;
-  if (op == "matmul") return avx2 ? "avx2-packed-6x16" : "portable-tiled-4x4";
-  if (op == "gemv") return avx2 ? "avx2-stream-4row" : "portable-stream";
+  if (op == "matmul") return avx2 ? "avx2-packed-6x16" : "portable-blocked-dot";
+  if (op == "gemv") return avx2 ? "avx2-stream-8row" : "portable-stream";
   return nullptr;
 }
 

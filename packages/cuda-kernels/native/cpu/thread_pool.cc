@@ -78,11 +78,13 @@ class Pool {
  public:
   explicit Pool(int threads) { start(threads); }
 
-  int threads() const { return threads_; }
+  // Read without the dispatch mutex (to size a job); a concurrent resize only changes how many
+  // chunks that job is cut into, never its correctness (chunks are claimed, not assigned).
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
 
   void resize(int threads) {
     std::lock_guard<std::mutex> dispatch(dispatch_mu_);
-    if (threads == threads_) return;
+    if (threads == threads_.load(std::memory_order_relaxed)) return;
     stop_workers();
     start(threads);
   }
@@ -179,10 +181,11 @@ class Pool {
   }
 
   void start(int threads) {
-    threads_ = std::max(1, std::min(threads, kMaxThreads));
+    const int n = std::max(1, std::min(threads, kMaxThreads));
     stop_.store(false);
-    workers_.reserve(threads_ - 1);
-    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_main(); });
+    workers_.reserve(n - 1);
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this] { worker_main(); });
+    threads_.store(n, std::memory_order_relaxed);
   }
 
   void stop_workers() {
@@ -195,7 +198,7 @@ class Pool {
     workers_.clear();
   }
 
-  int threads_ = 1;
+  std::atomic<int> threads_{1};
   std::vector<std::thread> workers_;
   std::mutex dispatch_mu_;
 
@@ -255,6 +258,10 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
 
 int num_threads() { return pool().threads(); }
 
-void set_num_threads(int n) { pool().resize(std::max(1, std::min(n, kMaxThreads))); }
+void set_num_threads(int n) {
+  // From inside a job, resizing would wait for the job that is waiting for us: ignore it there.
+  if (t_inside_job) return;
+  pool().resize(std::max(1, std::min(n, kMaxThreads)));
+}
 
 }  // namespace sieve

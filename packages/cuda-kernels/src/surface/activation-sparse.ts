@@ -53,6 +53,6 @@ export interface ActivationSparseOps {
     up: WeightArray, downT: WeightArray, wdt: number, dim: number, hidden: number,
   ): void;
 
-  /** The kernel variant each of these ops runs under the active ISA, e.g. { sparseGemvIm: "avx2-im-rows4" }. */
+  /** The kernel variant each of these ops runs under the active ISA, e.g. { sparseGemvIm: "avx2-im-rows8" }. */
   activationSparseKernels(): Record<string, string>;
 }

@@ -1,14 +1,16 @@
-// AVX2 activation-sparse kernels for several token rows (prefill, batched decode):
+// AVX2 activation-sparse kernels for many token rows (prefill):
 //
-// - sparse_matmul_im: out[m, n] = c[m, active] . wt[active, n] over the union of the rows' active
-//   inputs, c being x with each row's sub-threshold entries zeroed. With idx == nullptr it is the
-//   dense input-major GEMM TealLinear falls back to when the union is nearly everything.
+// - sparse_matmul_packed (sparse_matmul_im for m > 16; fewer rows stream, see
+//   activation_sparse_batch.cc): out[m, n] = c[m, active] . wt[active, n] over the union of the
+//   rows' active inputs, c being x with each row's sub-threshold entries zeroed. With idx ==
+//   nullptr it is the dense input-major GEMM TealLinear falls back to for prefill.
 //   Input-major rows are exactly a GEMM's B operand in k-major order, so the structure is the
 //   usual packed GEMM: kc active rows of x (thresholded while packing) and of wt (widened while
 //   packing: each wt row segment read as one contiguous run) are copied into micro-panels, and a
 //   register tile of up to 6 rows x 16 columns runs over them. Threads split the output columns.
 // - gather_rows_matmul: out[m, count] = x[m, k] . w[idx[i], :] for selected rows of a row-major
 //   w (the CATS up projection of the kept neurons): two W rows against up to four x rows per tile.
+#include "cpu/avx2/activation_sparse_detail.h"
 #include "cpu/avx2/activation_sparse_rows.h"
 #include "cpu/parallel.h"
 #include "sieve/activation_sparse_kernels.h"
@@ -208,8 +210,10 @@ void gather_typed(float* out, const float* x, int64_t m, const int32_t* idx, int
 
 }  // namespace
 
-void sparse_matmul_im(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count,
-                      float threshold, const void* wt, WDType wdt, int64_t n, const float* bias) {
+namespace detail {
+
+void sparse_matmul_packed(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count,
+                          float threshold, const void* wt, WDType wdt, int64_t n, const float* bias) {
   if (m <= 0 || n <= 0) return;
   if (!idx) count = k;
   switch (wdt) {
@@ -218,6 +222,8 @@ void sparse_matmul_im(float* out, const float* x, int64_t m, int64_t k, const in
     case WDType::BF16: return matmul_typed<WDType::BF16>(out, x, m, k, idx, count, threshold, wt, n, bias);
   }
 }
+
+}  // namespace detail
 
 void gather_rows_matmul(float* out, const float* x, int64_t m, const int32_t* idx, int64_t count, const void* w,
                         WDType wdt, int64_t k) {

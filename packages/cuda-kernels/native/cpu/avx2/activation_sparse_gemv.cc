@@ -1,5 +1,5 @@
 // AVX2 batch-1 activation-sparse kernels: the input-major sparse GEMV (TEAL) and the fused CATS
-// MLP. Both walk only the rows of the kept inputs/neurons, four rows at a time (axpy_rows /
+// MLP. Both walk only the rows of the kept inputs/neurons, several rows at a time (axpy_rows /
 // dot_rows in activation_sparse_rows.h), each row one contiguous run of memory.
 //
 // Threads: by default each thread takes a contiguous slice of the active list, i.e. one contiguous
@@ -7,8 +7,6 @@
 // caller adds the partials (n floats per extra thread: nothing next to the weight stream). The
 // alternative, splitting output columns, cuts every row into per-thread pieces; it is kept for
 // measurement (SparseSplit::Columns) and measured slower or equal (docs/results/activation-speed.md).
-#include <cstdlib>
-
 #include "cpu/avx2/activation_sparse_rows.h"
 #include "cpu/parallel.h"
 #include "sieve/activation_sparse_kernels.h"
@@ -19,60 +17,46 @@ namespace {
 
 // Below this many weights per thread, waking a second thread costs more than it saves.
 constexpr int64_t kWeightsPerThread = 32768;
-constexpr int kGroup = 4;  // rows in flight together
-
 // The partial outputs of threads 1.. of one call, owned by the calling thread.
 thread_local FloatScratch t_partials;
 
 int64_t parts_for(int64_t weights) { return imax(1, imin(num_threads(), weights / kWeightsPerThread)); }
 
 // acc[0:len) += sum over active i in [b, e) of x[idx[i]] * wt[idx[i], c0 : c0 + len).
-// The rows `ahead` groups later are prefetched while a group runs, `ahead` chosen so that about
-// kPrefetchBytes are in flight: short rows (k/v projections) need several groups of distance.
+// Rows in flight together: 8 measured ahead of 4 and 2 in batch-1 decode of TinyLlama-1.1B f16
+// at 50% and 65% sparsity (tooling/activation, alternating runs; the margins are a few percent).
+constexpr int kGroup = 8;
+// While a group runs, the rows `ahead` groups later are prefetched, `ahead` chosen so that about
+// kPrefetchBytes are in flight: short rows (k/v projections, 512 bytes in f16) need several
+// groups of distance, long rows one. Without the prefetch, each group's first cache lines wait
+// for DRAM (the hardware prefetcher restarts at every row, whose start is not predictable).
 constexpr int64_t kPrefetchBytes = 8192;
-inline int64_t knob(const char* name, int64_t dflt) { const char* v = std::getenv(name); return v ? std::atol(v) : dflt; }  // TEMP
-template <WDType D, int G, int HINT>
-void accumulate_group(float* acc, const float* x, const int32_t* idx, int64_t b, int64_t e, const void* wt,
-                      int64_t n, int64_t c0, int64_t len, int64_t pfb) {
-  int64_t off[G], pf[G];
-  float s[G];
-  const int64_t group_bytes = G * len * bytes_per_weight<D>();
-  const int64_t ahead = imax(1, imin(16, (pfb + group_bytes - 1) / imax(1, group_bytes))) * G;
+
+template <WDType D>
+void accumulate_inputs(float* acc, const float* x, const int32_t* idx, int64_t b, int64_t e, const void* wt,
+                       int64_t n, int64_t c0, int64_t len) {
+  int64_t off[kGroup], pf[kGroup];
+  float s[kGroup];
+  const int64_t group_bytes = kGroup * len * bytes_per_weight<D>();
+  const int64_t ahead = imax(1, imin(16, (kPrefetchBytes + group_bytes - 1) / imax(1, group_bytes))) * kGroup;
   int64_t i = b;
-  for (; i + G <= e; i += G) {
-    for (int r = 0; r < G; ++r) {
+  for (; i + kGroup <= e; i += kGroup) {
+    for (int r = 0; r < kGroup; ++r) {
       off[r] = static_cast<int64_t>(idx[i + r]) * n + c0;
       s[r] = x[idx[i + r]];
     }
-    if (pfb > 0 && i + ahead + G <= e) {
-      for (int r = 0; r < G; ++r) pf[r] = static_cast<int64_t>(idx[i + ahead + r]) * n + c0;
-      axpy_rows<D, G, HINT>(acc, wt, off, s, len, pf);
+    if (i + ahead + kGroup <= e) {
+      for (int r = 0; r < kGroup; ++r) pf[r] = static_cast<int64_t>(idx[i + ahead + r]) * n + c0;
+      axpy_rows<D, kGroup>(acc, wt, off, s, len, pf);
     } else {
-      axpy_rows<D, G, HINT>(acc, wt, off, s, len);
+      axpy_rows<D, kGroup>(acc, wt, off, s, len);
     }
   }
   for (; i < e; ++i) {
     off[0] = static_cast<int64_t>(idx[i]) * n + c0;
     s[0] = x[idx[i]];
-    axpy_rows<D, 1, HINT>(acc, wt, off, s, len);
+    axpy_rows<D, 1>(acc, wt, off, s, len);
   }
-}
-
-template <WDType D>
-void accumulate_inputs(float* acc, const float* x, const int32_t* idx, int64_t b, int64_t e, const void* wt,
-                       int64_t n, int64_t c0, int64_t len) {
-  static const int64_t pfb = knob("SIEVE_AS_PF", kPrefetchBytes);
-  static const int64_t group = knob("SIEVE_AS_GROUP", 4);
-  static const int64_t hint = knob("SIEVE_AS_HINT", 0);
-  if (group == 8) {
-    if (hint == 1) return accumulate_group<D, 8, 1>(acc, x, idx, b, e, wt, n, c0, len, pfb);
-    if (hint == 2) return accumulate_group<D, 8, 2>(acc, x, idx, b, e, wt, n, c0, len, pfb);
-    return accumulate_group<D, 8, 0>(acc, x, idx, b, e, wt, n, c0, len, pfb);
-  }
-  if (group == 2) return accumulate_group<D, 2, 0>(acc, x, idx, b, e, wt, n, c0, len, pfb);
-  if (hint == 1) return accumulate_group<D, 4, 1>(acc, x, idx, b, e, wt, n, c0, len, pfb);
-  if (hint == 2) return accumulate_group<D, 4, 2>(acc, x, idx, b, e, wt, n, c0, len, pfb);
-  accumulate_group<D, 4, 0>(acc, x, idx, b, e, wt, n, c0, len, pfb);
 }
 
 inline void fill_bias(float* out, const float* bias, int64_t c0, int64_t c1) {
@@ -137,23 +121,25 @@ void gemv_typed(float* out, const float* x, const int32_t* idx, int64_t count, c
 
 // One slice of kept neurons into acc[0:dim): up rows dotted with x, scaled by their activation,
 // then their down_t rows accumulated; four neurons at a time so eight rows stream together.
+constexpr int kCatsGroup = 4;  // neurons per step: 4 up rows, then 4 down rows in flight
+
 template <WDType D>
 void cats_slice(float* acc, const float* x, const float* act, const int32_t* idx, int64_t b, int64_t e,
                 const void* up, const void* down_t, int64_t dim) {
-  int64_t off[kGroup];
-  float h[kGroup];
+  int64_t off[kCatsGroup];
+  float h[kCatsGroup];
   int64_t i = b;
-  for (; i + kGroup <= e; i += kGroup) {
-    for (int r = 0; r < kGroup; ++r) off[r] = static_cast<int64_t>(idx[i + r]) * dim;
-    dot_rows<D, kGroup>(h, up, off, x, dim);
-    for (int r = 0; r < kGroup; ++r) h[r] *= act[idx[i + r]];
-    axpy_rows<D, kGroup, 0>(acc, down_t, off, h, dim);
+  for (; i + kCatsGroup <= e; i += kCatsGroup) {
+    for (int r = 0; r < kCatsGroup; ++r) off[r] = static_cast<int64_t>(idx[i + r]) * dim;
+    dot_rows<D, kCatsGroup>(h, up, off, x, dim);
+    for (int r = 0; r < kCatsGroup; ++r) h[r] *= act[idx[i + r]];
+    axpy_rows<D, kCatsGroup>(acc, down_t, off, h, dim);
   }
   for (; i < e; ++i) {
     off[0] = static_cast<int64_t>(idx[i]) * dim;
     dot_rows<D, 1>(h, up, off, x, dim);
     h[0] *= act[idx[i]];
-    axpy_rows<D, 1, 0>(acc, down_t, off, h, dim);
+    axpy_rows<D, 1>(acc, down_t, off, h, dim);
   }
 }
 

@@ -28,7 +28,7 @@ inline const char* byte_at(const void* w, int64_t i) {
 // acc[0:len) += sum_{r < R} s[r] * w[off[r] + 0:len). off are element offsets into w. When pf is
 // given, the R rows at element offsets pf[r] (rows a later call will read) are prefetched along
 // the way, so that their DRAM latency overlaps this call's arithmetic instead of following it.
-template <WDType D, int R, int HINT = 0>
+template <WDType D, int R>
 inline void axpy_rows(float* acc, const void* w, const int64_t* off, const float* s, int64_t len,
                       const int64_t* pf = nullptr) {
   __m256 sv[R];
@@ -36,11 +36,7 @@ inline void axpy_rows(float* acc, const void* w, const int64_t* off, const float
   int64_t c = 0;
   for (; c + 16 <= len; c += 16) {
     if (pf && (D == WDType::F32 || (c & 31) == 0)) {  // one prefetch per 64-byte line
-      for (int r = 0; r < R; ++r) {
-        if constexpr (HINT == 0) _mm_prefetch(byte_at<D>(w, pf[r] + c), _MM_HINT_T0);
-        if constexpr (HINT == 1) _mm_prefetch(byte_at<D>(w, pf[r] + c), _MM_HINT_T1);
-        if constexpr (HINT == 2) _mm_prefetch(byte_at<D>(w, pf[r] + c), _MM_HINT_NTA);
-      }
+      for (int r = 0; r < R; ++r) _mm_prefetch(byte_at<D>(w, pf[r] + c), _MM_HINT_T0);
     }
     __m256 a0 = _mm256_loadu_ps(acc + c), a1 = _mm256_loadu_ps(acc + c + 8);
     for (int r = 0; r < R; ++r) {

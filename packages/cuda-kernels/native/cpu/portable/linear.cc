@@ -29,6 +29,7 @@ const float* f16_table() {
 
 // Widens w[start, start + count) to f32.
 void widen(const void* w, WDType wdt, int64_t start, int64_t count, float* dst) {
+  if (count <= 0) return;  // k = 0: dst may be an empty vector's null pointer
   if (wdt == WDType::F32) {
     std::memcpy(dst, static_cast<const float*>(w) + start, static_cast<size_t>(count) * 4);
     return;

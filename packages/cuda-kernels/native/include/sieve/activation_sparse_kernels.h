@@ -60,7 +60,7 @@ SIEVE_ACTIVATION_SPARSE_DECLS
 // how many; *kept (when not null) receives the number of (row, input) pairs kept.
 int64_t threshold_select(int32_t* idx, const float* x, int64_t m, int64_t k, float threshold, int64_t* kept);
 
-// The kernel variant each op runs under the active ISA, e.g. {"sparseGemvIm", "avx2-rows4-inputs"}.
+// The kernel variant each op runs under the active ISA, e.g. {"sparseGemvIm", "avx2-im-rows8"}.
 std::vector<std::pair<std::string, std::string>> activation_sparse_kernel_names();
 
 }  // namespace cpu
