@@ -19,7 +19,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NativeBackend, Rng, getBackend, type LinearLayer } from "@sieve/core";
 import { LlamaModel, synthCheckpoint, type SynthDType } from "@sieve/model";
-import { TealLinear, applyActivationRecipe, collectTealCalibration, type TealCalibration } from "@sieve/activation-sparsity";
+import { DEFAULT_TEAL_DENSE_ABOVE, TealLinear, applyActivationRecipe, collectTealCalibration, type TealCalibration } from "@sieve/activation-sparsity";
 import { BatchDecoder } from "./batch-decoder.js";
 import { denseBytesPerToken, resetCounters, skippedWeightFraction, sparseBytesPerToken } from "./decode-bytes.js";
 
@@ -152,7 +152,10 @@ async function main(): Promise<void> {
   if (SWEEP) {
     applyActivationRecipe(teal, { activation: calibration.recipe(0.5, "uniform") });
     const sweepSteps = 3;
-    const lines = ["| batch | dense model tok/s | TEAL sparse (union) tok/s | TEAL dense input-major tok/s | union skipped | best |", "|---|---|---|---|---|---|"];
+    const lines = [
+      "| batch | dense model tok/s | TEAL sparse (union) tok/s | TEAL dense input-major tok/s | union skipped | sparse / input-major | TEAL (best path) / dense model |",
+      "|---|---|---|---|---|---|---|",
+    ];
     let lastSparseWin = 1;
     for (const m of [1, 2, 4, 8, 16]) {
       const ps = prompts(rng, m, 4, config.vocabSize);
@@ -173,13 +176,15 @@ async function main(): Promise<void> {
           best.fallback = Math.max(best.fallback, (m * sweepSteps) / timeRun(dt, sweepSteps));
         }
       }
-      const winner = m === 1 || best.sparse >= best.fallback ? (best.sparse >= best.dense ? "sparse" : "dense model") : best.fallback >= best.dense ? "dense input-major" : "dense model";
-      if (winner === "sparse") lastSparseWin = m;
-      lines.push(`| ${m} | ${best.dense.toFixed(2)} | ${best.sparse.toFixed(2)} | ${m === 1 ? "-" : best.fallback.toFixed(2)} | ${(skipped * 100).toFixed(1)}% | ${winner} |`);
+      const tealBest = m === 1 ? best.sparse : Math.max(best.sparse, best.fallback);
+      const sparseOverFallback = m === 1 ? Number.NaN : best.sparse / best.fallback;
+      // A tie (within 3%: the noise of one run here) counts for the sparse path.
+      if (m === 1 || sparseOverFallback >= 0.97) lastSparseWin = m;
+      lines.push(`| ${m} | ${best.dense.toFixed(2)} | ${best.sparse.toFixed(2)} | ${m === 1 ? "-" : best.fallback.toFixed(2)} | ${(skipped * 100).toFixed(1)}% | ${m === 1 ? "-" : `${sparseOverFallback.toFixed(2)}x`} | ${(tealBest / best.dense).toFixed(2)}x |`);
       console.log(lines.at(-1));
     }
     sweepTable = lines.join("\n");
-    crossover = `Sparse (union) kernels win up to batch ${lastSparseWin} in this run.`;
+    crossover = `The sparse (union) path is at least as fast as the dense input-major path up to batch ${lastSparseWin} in this run (TealLinear's default denseAbove is ${DEFAULT_TEAL_DENSE_ABOVE}).`;
   }
 
   const rssGb = (process.resourceUsage().maxRSS * 1024) / 1e9;
@@ -210,7 +215,9 @@ ${table}
 
 ## Batch-size sweep (TEAL 50%)
 
-Tokens/s over all sequences of the batch. "union skipped": fraction of weight rows the sparse kernels skipped (only inputs zero in every row of the batch).
+Tokens/s over all sequences of the batch (greedy decode of \`batch\` random prompts together). "union skipped": fraction of weight rows the sparse
+kernels skipped (only inputs zero in every row of the batch). The TEAL model holds only input-major weights, so its multi-row paths are its own
+streaming kernels; the last column compares it with the dense model's [out, in] small-batch kernel.
 ${crossover}
 
 ${sweepTable}

@@ -1,7 +1,8 @@
 /**
- * Measures batch-1 GEMV speed of the unstructured sparse formats (bitmap, csr with u16 columns,
- * blocked csr with u8 offsets) against the dense f16 GEMV on realistic shapes across sparsity
- * levels, to choose the format by measured speed (docs/results/unstructured-format-choice.md).
+ * Measures batch-1 GEMV speed of the unstructured sparse formats (bitmap; csr with u16 columns;
+ * bcsr, blocked csr with u8 offsets; csr8, chunked csr with u8 offsets) against the dense f16 GEMV
+ * on realistic shapes across sparsity levels, to choose the format by measured speed
+ * (docs/results/unstructured-format-choice.md).
  *
  * Each candidate cycles through enough copies of its weight to exceed the caches (a decode step
  * streams every weight from memory once), rounds interleave the candidates so that load from
@@ -13,6 +14,7 @@ import { f32ToF16Bits, loadNativeBackend, Rng, type NativeBackend } from "@sieve
 import { compressBlockedCsr } from "../../packages/weight-pruning/src/formats/bcsr.js";
 import { compressBitmap } from "../../packages/weight-pruning/src/formats/bitmap.js";
 import { compressCsr } from "../../packages/weight-pruning/src/formats/csr.js";
+import { compressCsr8 } from "../../packages/weight-pruning/src/formats/csr8.js";
 import { compressNm } from "../../packages/weight-pruning/src/formats/nm.js";
 import { sparseWeightBytes, type SparseWeight } from "../../packages/weight-pruning/src/formats/sparse-weight.js";
 import type { DenseWeight } from "../../packages/weight-pruning/src/formats/values.js";
@@ -66,6 +68,8 @@ function cloneWeight(w: SparseWeight): SparseWeight {
       return { ...w, values: w.values.slice(), colIdx: w.colIdx.slice(), rowPtr: w.rowPtr.slice() };
     case "bcsr":
       return { ...w, values: w.values.slice(), colLo: w.colLo.slice(), blockPtr: w.blockPtr.slice() };
+    case "csr8":
+      return { ...w, values: w.values.slice(), offset: w.offset.slice(), base: w.base.slice(), rowChunk: w.rowChunk.slice() };
   }
 }
 
@@ -144,6 +148,7 @@ function main(): void {
       candidates.push(sparseCandidate(native, "bitmap", compressBitmap(dense, mask, "f16"), x, out, o.workingSetMB));
       candidates.push(sparseCandidate(native, "csr16", compressCsr(dense, mask, "f16"), x, out, o.workingSetMB));
       candidates.push(sparseCandidate(native, "bcsr8", compressBlockedCsr(dense, mask, "f16"), x, out, o.workingSetMB));
+      candidates.push(sparseCandidate(native, "csr8", compressCsr8(dense, mask, "f16"), x, out, o.workingSetMB));
       if (sp === 50) {
         const nm = compressNm(dense, nmMagnitudeMask(f32, r, c), { n: 2, m: 4 }, "f16");
         candidates.push(sparseCandidate(native, "nm-2:4 (ref.)", nm, x, out, o.workingSetMB));

@@ -94,12 +94,13 @@ export type {
   PruneReport,
   PruneResult,
 } from "./model/index.js";
-// Sparse weight formats (N:M, bitmap, CSR, blocked CSR), their kernels, layers and pruned checkpoints.
+// Sparse weight formats (N:M, bitmap, CSR, blocked CSR, chunked CSR), their kernels, layers and pruned checkpoints.
 export { compressNm, decompressNm, validateNm, forEachNmSlot, nmGeometry, nmFormatName, isSupportedNm, SUPPORTED_NM_PATTERNS } from "./formats/nm.js";
 export { compressBitmap, decompressBitmap, validateBitmap, forEachBitmapEntry } from "./formats/bitmap.js";
 export { compressCsr, decompressCsr, validateCsr, forEachCsrEntry, CSR_MAX_COLS } from "./formats/csr.js";
 export { compressBlockedCsr, decompressBlockedCsr, validateBlockedCsr, forEachBcsrEntry, bcsrBlocks, BCSR_BLOCK } from "./formats/bcsr.js";
-export { compressUnstructured, chooseUnstructuredFormat, BITMAP_BELOW_SPARSITY } from "./formats/unstructured.js";
+export { compressCsr8, decompressCsr8, validateCsr8, forEachCsr8Entry, CSR8_CHUNK, CSR8_SPAN, CSR8_MAX_COLS } from "./formats/csr8.js";
+export { compressUnstructured, chooseUnstructuredFormat } from "./formats/unstructured.js";
 export { sparseFormatName, sparseValueDtype, sparseWeightBytes, sparseWeightSparsity, decompressSparseWeight, validateSparseWeight } from "./formats/sparse-weight.js";
 export { VALUE_DTYPE_CODE, denseReader, valueAt } from "./formats/values.js";
 export { sparseLinearReference } from "./kernels/reference/sparse-linear.js";
@@ -116,6 +117,7 @@ export type { NmWeight } from "./formats/nm.js";
 export type { BitmapWeight } from "./formats/bitmap.js";
 export type { CsrWeight } from "./formats/csr.js";
 export type { BlockedCsrWeight } from "./formats/bcsr.js";
+export type { Csr8Weight } from "./formats/csr8.js";
 export type { UnstructuredChoice } from "./formats/unstructured.js";
 export type { SparseWeight, UnstructuredWeight, UnstructuredFormat } from "./formats/sparse-weight.js";
 export type { SparseValueDtype, SparseValues, DenseWeight, Decompressed } from "./formats/values.js";

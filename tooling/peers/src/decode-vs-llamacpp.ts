@@ -1,6 +1,7 @@
 /**
  * Sieve vs node-llama-cpp on identical weights, in one run:
  *   pnpm --filter @sieve/peers exec tsx src/decode-vs-llamacpp.ts [--preset llama-110m] [--dtypes f32,f16] [--json out.json]
+ *     [--threads 2] [--repeats 3] [--rounds 1] [--prompt-tokens 16] [--gen-tokens 128] [--prefill-tokens 512] [--markdown] [--keep]
  * For each dtype: synth:PRESET is written as a Hugging Face directory and exported to GGUF with
  * Sieve's own writer; Sieve (the `sieve bench` harness, on the directory) and node-llama-cpp (on
  * the GGUF) then each run in their own process: batch-1 greedy decode of --gen-tokens after the
@@ -34,6 +35,7 @@ const { values: flags } = parseArgs({
     "gen-tokens": { type: "string", default: "128" },
     "prefill-tokens": { type: "string", default: "512" },
     "check-tokens": { type: "string", default: "8" },
+    rounds: { type: "string", default: "1" },
     markdown: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
   },
@@ -47,6 +49,8 @@ interface DtypeResult {
   greedy: { prompts: number; steps: number; sieveHfVsLlamaCpp: number; sieveGgufVsLlamaCpp: number; sieveHfVsSieveGguf: number; match: boolean };
   ratios: { decode: number; prefill: number | null };
   targets: Record<string, { target: number; value: number | null; met: boolean }>;
+  /** Best decode of each round, per engine (the table shows each engine's best round). */
+  rounds?: { sieveDecodeTokS: number[]; llamaCppDecodeTokS: number[] };
 }
 
 function int(name: keyof typeof flags): number {
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
   const threads = int("threads");
   const repeats = int("repeats");
   const checkTokens = int("check-tokens");
+  const rounds = Math.max(1, int("rounds"));
   const common = { threads, repeats, genTokens: int("gen-tokens"), prefillTokens: int("prefill-tokens") };
   const workDir = await mkdtemp(join(tmpdir(), "sieve-vs-llamacpp-"));
   const loadAtStart = loadAverage();
@@ -87,25 +92,39 @@ async function main(): Promise<void> {
       const model = await prepareModel(workDir, preset, dtype);
       process.stderr.write(`[${dtype}] Sieve...\n`);
       const checkPrompts = Array.from({ length: CHECK_PROMPTS }, (_, i) => syntheticTokenIds(int("prompt-tokens"), config.vocabSize, config.bosTokenId, 100 + i));
-      const sieve = await runWorker("sieve", { hfDir: model.hfDir, gguf: model.gguf, promptTokens: int("prompt-tokens"), checkPrompts, checkTokens, ...common });
-      process.stderr.write(`[${dtype}] node-llama-cpp...\n`);
-      const b = sieve.bench;
-      const llamacpp = await runWorker("llamacpp", {
-        gguf: model.gguf,
-        promptIds: b.prompt_ids,
-        vocabSize: config.vocabSize,
-        bosId: config.bosTokenId,
-        checkPrompts,
-        checkTokens,
-        ...common,
+      // Alternating rounds give each engine several chances at a quiet moment of a shared machine;
+      // each engine's best-decode round is reported (with the bandwidth probed around it).
+      const sieveRounds: SieveWorkerResult[] = [];
+      const llamaRounds: LlamaCppWorkerResult[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        process.stderr.write(`[${dtype}] round ${round}/${rounds}: Sieve...\n`);
+        const sieve = await runWorker("sieve", { hfDir: model.hfDir, gguf: model.gguf, promptTokens: int("prompt-tokens"), checkPrompts, checkTokens, ...common });
+        sieveRounds.push(sieve);
+        process.stderr.write(`[${dtype}] round ${round}/${rounds}: node-llama-cpp...\n`);
+        llamaRounds.push(
+          await runWorker("llamacpp", {
+            gguf: model.gguf,
+            promptIds: sieve.bench.prompt_ids,
+            vocabSize: config.vocabSize,
+            bosId: config.bosTokenId,
+            checkPrompts,
+            checkTokens,
+            ...common,
+          }),
+        );
+      }
+      const sieve = sieveRounds.reduce((a, b) => (b.bench.decode_tok_s > a.bench.decode_tok_s ? b : a));
+      const llamacpp = llamaRounds.reduce((a, b) => (b.decodeTokS > a.decodeTokS ? b : a));
+      results.push({
+        ...compare(dtype, sieve, llamacpp, checkTokens),
+        rounds: { sieveDecodeTokS: sieveRounds.map((r) => r.bench.decode_tok_s), llamaCppDecodeTokS: llamaRounds.map((r) => r.decodeTokS) },
       });
-      results.push(compare(dtype, sieve, llamacpp, checkTokens));
       if (!flags.keep) await rm(model.hfDir, { recursive: true, force: true }).then(() => rm(model.gguf, { force: true }));
     }
   } finally {
     if (!flags.keep) await rm(workDir, { recursive: true, force: true });
   }
-  const report = { preset, date: new Date().toISOString(), node: process.version, threads, repeats, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAverage(), results };
+  const report = { preset, date: new Date().toISOString(), node: process.version, threads, repeats, rounds, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAverage(), results };
   process.stdout.write(`${render(report)}\n`);
   if (flags.json) await writeFile(flags.json, `${JSON.stringify(report, null, 2)}\n`);
 }
@@ -136,11 +155,17 @@ function compare(dtype: string, sieve: SieveWorkerResult, llamacpp: LlamaCppWork
   return { dtype, sieve, llamacpp, greedy, ratios, targets };
 }
 
+/** llama.cpp's roofline: the same bytes per token over the bandwidth probed around its own decode. */
+function llamaRoofline(r: DtypeResult): number {
+  const probes = r.llamacpp.readBandwidthProbesGBs;
+  return probes.length ? (Math.max(...probes) * 1e9) / r.sieve.bench.bytes_per_token : r.sieve.bench.roofline_decode_tok_s ?? Number.NaN;
+}
+
 function all(r: DtypeResult): number {
   return r.greedy.prompts * r.greedy.steps;
 }
 
-function render(report: { preset: string; date: string; node: string; threads: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[]; results: DtypeResult[] }): string {
+function render(report: { preset: string; date: string; node: string; threads: number; rounds: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[]; results: DtypeResult[] }): string {
   const header = ["engine", "dtype", "prefill tok/s", "decode tok/s", "% of roofline", "decode vs llama.cpp", "prefill vs llama.cpp", "peak RSS", "load avg (1m)"];
   const rows: string[][] = [];
   const notes: string[] = [];
@@ -149,18 +174,19 @@ function render(report: { preset: string; date: string; node: string; threads: n
     const roofline = b.roofline_decode_tok_s ?? Number.NaN;
     rows.push(["sieve", r.dtype, fixed(b.prefill_tok_s), fixed(b.decode_tok_s), fixed(b.decode_pct_of_roofline), `${fixed(r.ratios.decode, 2)}x`, `${fixed(r.ratios.prefill, 2)}x`, megabytes(b.peak_rss_bytes), fixed(b.load_average[0], 2)]);
     const l = r.llamacpp;
-    rows.push([l.engine, r.dtype, fixed(l.prefillTokS), fixed(l.decodeTokS), fixed((100 * l.decodeTokS) / roofline), "1.00x", "1.00x", megabytes(l.peakRssBytes), fixed(l.loadAverage[0], 2)]);
+    rows.push([l.engine, r.dtype, fixed(l.prefillTokS), fixed(l.decodeTokS), fixed((100 * l.decodeTokS) / llamaRoofline(r)), "1.00x", "1.00x", megabytes(l.peakRssBytes), fixed(l.loadAverage[0], 2)]);
     notes.push(
-      `${r.dtype}: roofline ${fixed(roofline)} tok/s = ${fixed(b.read_bandwidth_gbs, 2)} GB/s read bandwidth (1 GiB, ${b.threads} threads, best of 3, same run) / ${megabytes(b.bytes_per_token)} per token` +
+      `${r.dtype}: roofline ${fixed(roofline)} tok/s = ${fixed(b.read_bandwidth_gbs, 2)} GB/s read bandwidth (1 GiB, ${b.threads} threads, best of 3; probes around Sieve's decode ${b.read_bandwidth_probes_gbs.map((x) => fixed(x, 1)).join(" / ")}, around llama.cpp's ${l.readBandwidthProbesGBs.map((x) => fixed(x, 1)).join(" / ")} GB/s) / ${megabytes(b.bytes_per_token)} per token` +
         ` (linears ${megabytes(b.bytes_per_token_parts.linears)} + LM head ${megabytes(b.bytes_per_token_parts.lm_head)} + embedding row ${b.bytes_per_token_parts.embedding_row} B); FMA peak ${fixed(b.fma_peak_gflops)} GFLOP/s, Sieve prefill ${fixed(b.prefill_gflops)} GFLOP/s (${fixed(b.prefill_pct_of_fma_peak)}%)`,
       `${r.dtype}: greedy tokens, ${r.greedy.prompts} prompts x ${r.greedy.steps} steps: Sieve(HF dir) vs llama.cpp ${r.greedy.sieveHfVsLlamaCpp}/${all(r)}, Sieve(GGUF) vs llama.cpp ${r.greedy.sieveGgufVsLlamaCpp}/${all(r)}, Sieve HF vs GGUF ${r.greedy.sieveHfVsSieveGguf}/${all(r)} -> ${r.greedy.match ? "MATCH" : "DIFFER"}` +
         ` (first prompt: sieve ${r.sieve.greedy.hf[0]?.join(",")} | llama.cpp ${l.greedy[0]?.join(",")})`,
       `${r.dtype}: targets: ${Object.entries(r.targets).map(([k, t]) => `${k} ${fixed(t.value, 2)} (>= ${t.target}) ${t.met ? "MET" : "MISSED"}`).join("; ")}`,
-      `${r.dtype}: decode runs tok/s sieve [${b.decode_runs_tok_s.map((x) => fixed(x)).join(", ")}] llama.cpp [${l.decodeRunsTokS.map((x) => fixed(x)).join(", ")}]; prefill runs sieve [${b.prefill_runs_tok_s.map((x) => fixed(x)).join(", ")}] llama.cpp [${l.prefillRunsTokS.map((x) => fixed(x)).join(", ")}]`,
+      `${r.dtype}: best decode per round tok/s sieve [${r.rounds?.sieveDecodeTokS.map((x) => fixed(x)).join(", ")}] llama.cpp [${r.rounds?.llamaCppDecodeTokS.map((x) => fixed(x)).join(", ")}]; within the reported round:` +
+        ` decode runs tok/s sieve [${b.decode_runs_tok_s.map((x) => fixed(x)).join(", ")}] llama.cpp [${l.decodeRunsTokS.map((x) => fixed(x)).join(", ")}]; prefill runs sieve [${b.prefill_runs_tok_s.map((x) => fixed(x)).join(", ")}] llama.cpp [${l.prefillRunsTokS.map((x) => fixed(x)).join(", ")}]`,
       `${r.dtype}: load time sieve ${fixed(b.load_ms, 0)} ms, llama.cpp ${fixed(l.loadMs, 0)} ms; Sieve kernels ${Object.keys(b.kernels.linears).join(", ")}; llama.cpp ${l.llamaCppRelease}, context ${l.contextSize}, batch ${l.batchSize}, ${l.threads} threads`,
     );
   }
-  const head = `synth:${report.preset}, batch-1 greedy decode, ${report.threads} threads; ${report.date}; node ${report.node}; load average at start ${report.loadAverageAtStart.join(" ")}, at end ${report.loadAverageAtEnd.join(" ")}`;
+  const head = `synth:${report.preset}, batch-1 greedy decode, ${report.threads} threads, ${report.rounds} round(s) per engine; ${report.date}; node ${report.node}; load average at start ${report.loadAverageAtStart.join(" ")}, at end ${report.loadAverageAtEnd.join(" ")}`;
   return [head, "", formatTable(header, rows, flags.markdown), "", ...notes].join("\n");
 }
 

@@ -4,7 +4,8 @@
  * used, and one prefill of the same prefill ids. Prints one JSON object.
  */
 import { getLlama, LlamaLogLevel, type LlamaContextSequence, type Token } from "node-llama-cpp";
-import { loadAverage, nowSeconds, peakRssBytes, syntheticTokenIds } from "../../../apps/server/src/bench/index.js";
+import { loadNativeBackend } from "@sieve/core";
+import { loadAverage, measureReadBandwidth, nowSeconds, peakRssBytes, syntheticTokenIds } from "../../../apps/server/src/bench/index.js";
 
 export interface LlamaCppWorkerArgs {
   gguf: string;
@@ -31,6 +32,8 @@ export interface LlamaCppWorkerResult {
   greedyTokens: number[];
   greedy: number[][];
   peakRssBytes: number;
+  /** Read bandwidth probed right before and right after this engine's timed decode (GB/s). */
+  readBandwidthProbesGBs: number[];
   loadAverage: [number, number, number];
   contextSize: number;
   batchSize: number;
@@ -52,8 +55,16 @@ export async function runLlamaCppWorker(a: LlamaCppWorkerArgs): Promise<LlamaCpp
   const batchSize = 512;
   const context = await model.createContext({ contextSize, batchSize, threads: a.threads, sequences: 1 });
   const sequence = context.getSequence();
+  const prefillIds = a.prefillTokens > 0 ? syntheticTokenIds(a.prefillTokens, a.vocabSize, a.bosId, 2) : [];
 
+  // Same order as Sieve's harness: warm up, take the peak RSS, then probe the bandwidth right
+  // before and after the timed decode (the probe's 1 GiB buffer is not the engine's memory).
   await decode(sequence, a.promptIds, WARMUP_STEPS);
+  if (prefillIds.length) await prefill(sequence, prefillIds);
+  const peak = peakRssBytes();
+  const native = loadNativeBackend();
+  const probe = (): number | null => (native.ok ? measureReadBandwidth(native.backend, a.threads) : null);
+  const bandwidthBefore = probe();
   const decodeRuns: number[] = [];
   let greedyTokens: number[] = [];
   for (let r = 0; r < a.repeats; r++) {
@@ -62,19 +73,11 @@ export async function runLlamaCppWorker(a: LlamaCppWorkerArgs): Promise<LlamaCpp
     if (r === 0) greedyTokens = run.tokens.slice(0, 16);
   }
 
+  const bandwidthAfter = probe();
   const prefillRuns: number[] = [];
-  if (a.prefillTokens > 0) {
-    const ids = syntheticTokenIds(a.prefillTokens, a.vocabSize, a.bosId, 2);
-    for (let r = 0; r < a.repeats; r++) {
-      await sequence.clearHistory();
-      const start = nowSeconds();
-      await sequence.evaluateWithoutGeneratingNewTokens(asTokens(ids));
-      prefillRuns.push(a.prefillTokens / (nowSeconds() - start));
-    }
-  }
+  if (prefillIds.length) for (let r = 0; r < a.repeats; r++) prefillRuns.push(a.prefillTokens / (await prefill(sequence, prefillIds)));
   const greedy: number[][] = [];
   for (const prompt of a.checkPrompts) greedy.push((await decode(sequence, prompt, a.checkTokens - 1)).tokens);
-  const peak = peakRssBytes();
   await context.dispose();
   await model.dispose();
   return {
@@ -87,6 +90,7 @@ export async function runLlamaCppWorker(a: LlamaCppWorkerArgs): Promise<LlamaCpp
     greedyTokens,
     greedy,
     peakRssBytes: peak,
+    readBandwidthProbesGBs: bandwidthBefore === null || bandwidthAfter === null ? [] : [bandwidthBefore, bandwidthAfter],
     loadAverage: loadAverage(),
     contextSize,
     batchSize,
@@ -94,6 +98,14 @@ export async function runLlamaCppWorker(a: LlamaCppWorkerArgs): Promise<LlamaCpp
     systemInfo: llama.systemInfo,
     llamaCppRelease: llama.llamaCppRelease.release,
   };
+}
+
+/** One prefill from an empty sequence, in seconds. */
+async function prefill(sequence: LlamaContextSequence, ids: number[]): Promise<number> {
+  await sequence.clearHistory();
+  const start = nowSeconds();
+  await sequence.evaluateWithoutGeneratingNewTokens(asTokens(ids));
+  return nowSeconds() - start;
 }
 
 /**

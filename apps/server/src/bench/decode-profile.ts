@@ -1,7 +1,7 @@
 import type { LinearLayer } from "@sieve/core";
 import type { LlamaModel } from "@sieve/model";
 import { GreedySequence } from "./greedy-sequence.js";
-import { OpTimes, timingBackend, type OpCategory } from "./op-profile.js";
+import { breakdownOf, OpTimes, timingBackend, type Breakdown } from "./op-profile.js";
 import type { DecodeBytes } from "./roofline.js";
 import type { SwitchableBackend } from "./switchable-backend.js";
 import { nowSeconds } from "./timer.js";
@@ -11,7 +11,7 @@ export interface DecodeProfile {
   /** Wall time per decode step (profiled, so slightly slower than the headline run). */
   msPerToken: number;
   /** Per category: ms per token and share of the wall time. "js" is wall time outside any kernel call. */
-  breakdown: Array<{ part: OpCategory | "js"; msPerToken: number; percent: number }>;
+  breakdown: Breakdown;
   /**
    * Per linear projection (q_proj, ..., down_proj, summed over layers, and lm_head): ms per token
    * and the GB/s its weights streamed at. Shapes differ (k = 768 vs 2048 ...), so this shows
@@ -45,12 +45,7 @@ export function profileDecode(model: LlamaModel, backend: SwitchableBackend, pro
     runner.release();
   }
   const perToken = (s: number): number => (s / steps) * 1000;
-  const breakdown: DecodeProfile["breakdown"] = [];
-  for (const [part, seconds] of [...times.byCategory].sort((a, b) => b[1] - a[1])) {
-    breakdown.push({ part, msPerToken: perToken(seconds), percent: (100 * seconds) / wall });
-  }
-  const js = Math.max(0, wall - times.totalSeconds);
-  breakdown.push({ part: "js", msPerToken: perToken(js), percent: (100 * js) / wall });
+  const breakdown = breakdownOf(times, wall, steps);
   const projections: DecodeProfile["projections"] = {};
   const weights = projectionWeights(model);
   for (const [name, seconds] of times.byProjection) {

@@ -82,3 +82,16 @@ export function timingBackend(inner: KernelBackend, model: LlamaModel, times: Op
   }
   return Object.assign(Object.create(inner) as KernelBackend, wrapped);
 }
+
+/** Per category: ms per unit (token) and share of the wall time; "js" is the wall time outside every kernel call. */
+export type Breakdown = Array<{ part: OpCategory | "js"; msPerToken: number; percent: number }>;
+
+export function breakdownOf(times: OpTimes, wallSeconds: number, units: number): Breakdown {
+  const perUnit = (s: number): number => (s / units) * 1000;
+  const rows: Breakdown = [...times.byCategory]
+    .sort((a, b) => b[1] - a[1])
+    .map(([part, seconds]) => ({ part, msPerToken: perUnit(seconds), percent: (100 * seconds) / wallSeconds }));
+  const js = Math.max(0, wallSeconds - times.totalSeconds);
+  rows.push({ part: "js", msPerToken: perUnit(js), percent: (100 * js) / wallSeconds });
+  return rows;
+}

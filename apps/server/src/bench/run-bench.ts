@@ -3,7 +3,8 @@ import { applyThreads, backendReport, buildBenchModel, checkpointDtype, linearKe
 import { measureDecode } from "./decode.js";
 import { profileDecode, type DecodeProfile } from "./decode-profile.js";
 import { measurePrefill } from "./prefill.js";
-import { decodeBytesPerToken, measureCeilings, prefillFlops, rooflineDecodeTokS } from "./roofline.js";
+import { profilePrefill, type PrefillProfile } from "./prefill-profile.js";
+import { decodeBytesPerToken, measureReadBandwidth, prefillFlops, rooflineDecodeTokS } from "./roofline.js";
 import { syntheticTokenIds } from "./synthetic-tokens.js";
 import { loadAverage, peakRssBytes } from "./timer.js";
 
@@ -54,7 +55,10 @@ export interface BenchReport {
   bytes_per_token: number;
   bytes_per_token_parts: { linears: number; lm_head: number; embedding_row: number; excluded_norms: number; excluded_kv_per_position: number };
   bytes_per_token_formula: string;
+  /** The higher of the two probes (before and after the timed decode). */
   read_bandwidth_gbs: number | null;
+  /** Both probes, GB/s: [before the decode, after it]; far apart means the machine was disturbed. */
+  read_bandwidth_probes_gbs: number[];
   fma_peak_gflops: number | null;
   roofline_decode_tok_s: number | null;
   decode_pct_of_roofline: number | null;
@@ -66,6 +70,7 @@ export interface BenchReport {
   greedy_tokens: number[];
   prompt_ids: number[];
   profile?: DecodeProfile;
+  prefill_profile?: PrefillProfile;
 }
 
 const GREEDY_TOKENS_REPORTED = 16;
@@ -88,24 +93,41 @@ export function runBench(checkpoint: LoadedCheckpoint, options: BenchOptions = {
   const bytes = decodeBytesPerToken(model);
   const promptIds = syntheticTokenIds(promptTokens, c.vocabSize, c.bosTokenId);
 
+  const prefillIds = prefillTokens > 0 ? syntheticTokenIds(prefillTokens, c.vocabSize, c.bosTokenId, 2) : [];
+  const native = options.ceilings === false ? undefined : nativeForCeilings(backend.current);
+
+  // Warm up first (weights paged in, KV cache and scratch buffers at their largest), then take the
+  // peak RSS: the bandwidth probe below allocates 1 GiB of its own, which is not the model's.
+  options.onPhase?.("warm-up");
+  measureDecode(model, promptIds, 1, 1);
+  if (prefillTokens > 0) measurePrefill(model, prefillIds, 1);
+  const peakRss = peakRssBytes();
+
+  // The machine is shared: bandwidth is probed right before and right after the timed decode, and
+  // the roofline uses the higher (least disturbed) value, as the decode reports its fastest run.
+  if (native) options.onPhase?.("ceilings");
+  const bandwidthBefore = native ? measureReadBandwidth(native, threads) : undefined;
+  const fmaPeak = native ? native.addon.measureFmaPeak(threads, 300) : undefined;
   options.onPhase?.("decode");
   const decode = measureDecode(model, promptIds, genTokens, repeats);
+  const bandwidthAfter = native ? measureReadBandwidth(native, threads) : undefined;
   let prefill: ReturnType<typeof measurePrefill> | undefined;
   if (prefillTokens > 0) {
     options.onPhase?.("prefill");
-    prefill = measurePrefill(model, syntheticTokenIds(prefillTokens, c.vocabSize, c.bosTokenId, 2), repeats);
+    prefill = measurePrefill(model, prefillIds, repeats);
   }
   let profile: DecodeProfile | undefined;
+  let prefillProfile: PrefillProfile | undefined;
   if (options.profile) {
     options.onPhase?.("profile");
     profile = profileDecode(model, backend, promptIds, genTokens, bytes);
+    if (prefillTokens > 0) prefillProfile = profilePrefill(model, backend, prefillIds);
   }
-  // Before the ceilings: measuring bandwidth allocates 1 GiB, which is not the model's memory.
-  const peakRss = peakRssBytes();
 
-  const native = options.ceilings === false ? undefined : nativeForCeilings(backend.current);
-  if (native) options.onPhase?.("ceilings");
-  const ceilings = native ? measureCeilings(native, threads) : undefined;
+  const ceilings =
+    bandwidthBefore !== undefined && bandwidthAfter !== undefined && fmaPeak !== undefined
+      ? { readBandwidthGBs: Math.max(bandwidthBefore, bandwidthAfter), fmaPeakGflops: fmaPeak, threads }
+      : undefined;
   const roofline = ceilings ? rooflineDecodeTokS(bytes.total, ceilings.readBandwidthGBs) : null;
   const prefillGflops = prefill ? prefillFlops(model, prefillTokens) / prefill.best.seconds / 1e9 : null;
   const describe = backend.current.describe();
@@ -142,6 +164,7 @@ export function runBench(checkpoint: LoadedCheckpoint, options: BenchOptions = {
     },
     bytes_per_token_formula: bytes.formula,
     read_bandwidth_gbs: ceilings ? round(ceilings.readBandwidthGBs, 2) : null,
+    read_bandwidth_probes_gbs: bandwidthBefore !== undefined && bandwidthAfter !== undefined ? [round(bandwidthBefore, 2), round(bandwidthAfter, 2)] : [],
     fma_peak_gflops: ceilings ? round(ceilings.fmaPeakGflops, 1) : null,
     roofline_decode_tok_s: roofline === null ? null : round(roofline, 3),
     decode_pct_of_roofline: roofline === null ? null : round((100 * decode.best.tokPerS) / roofline, 1),
@@ -153,6 +176,7 @@ export function runBench(checkpoint: LoadedCheckpoint, options: BenchOptions = {
     prompt_ids: promptIds,
   };
   if (profile) report.profile = profile;
+  if (prefillProfile) report.prefill_profile = prefillProfile;
   return report;
 }
 

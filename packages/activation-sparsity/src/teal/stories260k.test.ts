@@ -7,13 +7,13 @@
 import { describe, expect, it } from "vitest";
 import { PageAllocator, type LinearLayer } from "@sieve/core";
 import { Sequence, compareModels, type CalibrationSamples, type LlamaModel } from "@sieve/model";
-import { CatsMlp } from "../cats/cats-mlp.js";
+import type { CatsMlp } from "../cats/cats-mlp.js";
 import { collectCatsCalibration } from "../cats/calibrate.js";
 import { applyActivationRecipe } from "../recipe/apply.js";
 import { stories, storiesSkipReason } from "../testing/stories260k.fixture.js";
 import { collectTealCalibration } from "./calibrate.js";
 import { tealGroups } from "./groups.js";
-import { TealLinear } from "./teal-linear.js";
+import type { TealLinear } from "./teal-linear.js";
 
 const reason = storiesSkipReason();
 if (reason) console.warn(`skipping stories260K activation-sparsity tests: ${reason}`);

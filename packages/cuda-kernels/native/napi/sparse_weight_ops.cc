@@ -3,6 +3,7 @@
 //   bitmapLinear(out, x, values, valueDtype, bitmap, rowPtr, batch, rows, cols, bias | null)
 //   csrLinear(out, x, values, valueDtype, colIdx, rowPtr, batch, rows, cols, bias | null)
 //   bcsrLinear(out, x, values, valueDtype, colLo, blockPtr, batch, rows, cols, bias | null)
+//   csr8Linear(out, x, values, valueDtype, offset, base, rowChunk, batch, rows, cols, bias | null)
 //   sparseWeightKernel(format, batch) -> the kernel variant that runs, e.g. "avx2-nm24-gemv"
 // Every array's type and length is checked against the sizes (overflow-safe) and out may share no
 // memory with an input, so a bad call throws a TypeError/RangeError naming the argument. Index
@@ -203,6 +204,37 @@ Napi::Value BcsrLinear(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Csr8Linear(const Napi::CallbackInfo& info) {
+  constexpr const char* fn = "csr8Linear";
+  Common c;
+  read_values(info, 2, 3, fn, c);
+  const auto offset = u8(info, 4, fn, "offset");
+  const auto base = u16(info, 5, fn, "base");
+  read_common(info, 7, fn, c);
+  if (c.cols > 65536) {
+    throw Napi::RangeError::New(info.Env(), std::string(fn) + ": cols must be at most 65536 (16-bit chunk bases), got " +
+                                                std::to_string(c.cols));
+  }
+  const int64_t chunks = static_cast<int64_t>(base.length);
+  const int64_t slots = count_product(info, chunks, kCsr8Chunk, fn, "chunks * 8");
+  const auto row_chunk = pointer_arg(info, 6, c.rows + 1, fn, "rowChunk");
+  require_count(info, c.value_count, slots, fn, "values (8 per chunk)");
+  require_length(info, offset, slots, fn, "offset (8 per chunk)");
+  require_out_disjoint(info, c, fn, {{all_bytes(offset), "offset"}, {all_bytes(base), "base"}, {all_bytes(row_chunk), "rowChunk"}});
+
+  Csr8Weight w;
+  w.values = c.values;
+  w.vdt = c.vdt;
+  w.offset = offset.data;
+  w.base = base.data;
+  w.row_chunk = row_chunk.data;
+  w.rows = c.rows;
+  w.cols = c.cols;
+  w.chunks = chunks;
+  cpu::csr8_linear(c.out.data, c.x.data, c.batch, w, c.bias);
+  return info.Env().Undefined();
+}
+
 Napi::Value SparseWeightKernel(const Napi::CallbackInfo& info) {
   constexpr const char* fn = "sparseWeightKernel";
   if (!info[0].IsString()) {
@@ -212,7 +244,7 @@ Napi::Value SparseWeightKernel(const Napi::CallbackInfo& info) {
   const int64_t batch = size_arg(info, 1, fn, "batch");
   const std::string name = cpu::sparse_weight_kernel_name(format, batch);
   if (name == "unknown") {
-    throw Napi::RangeError::New(info.Env(), where(fn, 0) + " (format) must be nm-2:4, nm-4:8, bitmap, csr or bcsr, got \"" +
+    throw Napi::RangeError::New(info.Env(), where(fn, 0) + " (format) must be nm-2:4, nm-4:8, bitmap, csr, bcsr or csr8, got \"" +
                                                 format + "\"");
   }
   return Napi::String::New(info.Env(), name);
@@ -225,6 +257,7 @@ void RegisterSparseWeightOps(Napi::Env env, Napi::Object exports) {
   exports.Set("bitmapLinear", Napi::Function::New(env, guarded<BitmapLinear>, "bitmapLinear"));
   exports.Set("csrLinear", Napi::Function::New(env, guarded<CsrLinear>, "csrLinear"));
   exports.Set("bcsrLinear", Napi::Function::New(env, guarded<BcsrLinear>, "bcsrLinear"));
+  exports.Set("csr8Linear", Napi::Function::New(env, guarded<Csr8Linear>, "csr8Linear"));
   exports.Set("sparseWeightKernel", Napi::Function::New(env, SparseWeightKernel, "sparseWeightKernel"));
 }
 

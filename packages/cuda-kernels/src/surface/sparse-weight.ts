@@ -12,7 +12,7 @@
 export type SparseValueDtypeCode = 0 | 1;
 
 /** The format names sparseWeightKernel() knows. */
-export type SparseWeightFormatName = "nm-2:4" | "nm-4:8" | "bitmap" | "csr" | "bcsr";
+export type SparseWeightFormatName = "nm-2:4" | "nm-4:8" | "bitmap" | "csr" | "bcsr" | "csr8";
 
 export interface SparseWeightOps {
   /**
@@ -37,6 +37,14 @@ export interface SparseWeightOps {
   bcsrLinear(
     out: Float32Array, x: Float32Array, values: Float32Array | Uint16Array, valueDtype: SparseValueDtypeCode,
     colLo: Uint8Array, blockPtr: Int32Array, batch: number, rows: number, cols: number, bias: Float32Array | null,
+  ): void;
+  /**
+   * Chunked CSR with 8-bit offsets (cols <= 65536): base [chunks] u16 (column of each chunk's
+   * first weight), offset [chunks*8] u8, values [chunks*8] (zeros in padding slots), rowChunk [rows+1].
+   */
+  csr8Linear(
+    out: Float32Array, x: Float32Array, values: Float32Array | Uint16Array, valueDtype: SparseValueDtypeCode,
+    offset: Uint8Array, base: Uint16Array, rowChunk: Int32Array, batch: number, rows: number, cols: number, bias: Float32Array | null,
   ): void;
   /** The kernel variant that runs now for a format at a batch size, e.g. "avx2-nm24-gemv". */
   sparseWeightKernel(format: SparseWeightFormatName, batch: number): string;

@@ -2,7 +2,7 @@
  * The safetensors __metadata__ entries of a pruned checkpoint (docs/formats/sparse-weights.md):
  *   "sieve.format"  version of the packed layouts ("1")
  *   "sieve.packed"  JSON map: weight name (e.g. "model.layers.0.mlp.up_proj.weight") -> format
- *                   ("nm-2:4", "nm-4:8", "bitmap", "csr", "bcsr"); those weights are stored as the
+ *                   ("nm-2:4", "nm-4:8", "bitmap", "csr", "bcsr", "csr8"); those weights are stored as the
  *                   tensors of checkpoint/tensors.ts instead of <name>.weight
  *   "sieve.recipe"  JSON of the pruning recipe that produced the checkpoint
  * Loaders (packages/model hf-dir.ts) read "sieve.packed" to accept the missing <name>.weight.
@@ -13,7 +13,7 @@ export const SIEVE_FORMAT_KEY = "sieve.format";
 export const SIEVE_PACKED_KEY = "sieve.packed";
 export const SIEVE_RECIPE_KEY = "sieve.recipe";
 
-export const PACKED_FORMATS = ["nm-2:4", "nm-4:8", "bitmap", "csr", "bcsr"] as const;
+export const PACKED_FORMATS = ["nm-2:4", "nm-4:8", "bitmap", "csr", "bcsr", "csr8"] as const;
 export type PackedFormatName = (typeof PACKED_FORMATS)[number];
 
 export function packedMetadata(packed: Readonly<Record<string, string>>, recipe: unknown): Record<string, string> {

@@ -103,13 +103,13 @@ for (const dtype of ["f32", "f16"] as const) {
       await file.close();
       expect(names.has("model.layers.0.mlp.up_proj.weight")).toBe(false);
       expect(names.has("model.layers.0.mlp.up_proj.nm_values")).toBe(true);
-      expect(names.has("model.layers.1.self_attn.q_proj.csr_col")).toBe(true);
+      expect(names.has("model.layers.1.self_attn.q_proj.csr8_base")).toBe(true);
       expect(names.has("model.embed_tokens.weight")).toBe(true);
       expect(loaded.metadata["sieve.format"]).toBe("1");
       const packed = readPackedWeights(loaded.metadata);
       expect(packed.size).toBe(14);
       expect(packed.get("model.layers.0.self_attn.k_proj.weight")).toBe("nm-2:4");
-      expect(packed.get("model.layers.1.mlp.down_proj.weight")).toBe("csr");
+      expect(packed.get("model.layers.1.mlp.down_proj.weight")).toBe("csr8");
       expect(readRecipe(loaded.metadata)).toEqual(recipe);
       expect(loaded.warnings).toEqual([]);
       expect(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")).hidden_size).toBe(64);
@@ -127,7 +127,7 @@ for (const dtype of ["f32", "f16"] as const) {
       expect(sparse.layers[0]!.mlp).toBeDefined();
       const kinds = sparse.tree.list<{ describe(): { kind: string; kernel: string } }>("linear").map((s) => s.get().describe());
       expect(kinds.filter((k) => k.kind === "nm-2:4")).toHaveLength(7);
-      expect(kinds.filter((k) => k.kind === "csr")).toHaveLength(7);
+      expect(kinds.filter((k) => k.kind === "csr8")).toHaveLength(7);
       expect(kinds.every((k) => k.kernel === "reference:typescript")).toBe(true);
       for (const oneByOne of [false, true]) {
         expect(forwardAll(sparse, TOKENS, oneByOne)).toEqual(forwardAll(masked, TOKENS, oneByOne));
@@ -139,7 +139,7 @@ for (const dtype of ["f32", "f16"] as const) {
       const masked = new LlamaModel(source.config, pruned.maskedWeights, { backend });
       const sparse = new LlamaModel(loaded.config, loaded.weights, { backend, linearFactory: sparseLinearFactory });
       const kernels = sparse.tree.list<{ describe(): { kernel: string } }>("linear").map((s) => s.get().describe().kernel);
-      expect(kernels.every((k) => /^native:(avx2|portable)-(nm24|csr16)-gemv\//.test(k))).toBe(true);
+      expect(kernels.every((k) => /^native:(avx2|portable)-(nm24|csr8)-gemv\//.test(k))).toBe(true);
       for (const oneByOne of [false, true]) {
         expect(maxRelativeError(forwardAll(sparse, TOKENS, oneByOne), forwardAll(masked, TOKENS, oneByOne))).toBeLessThan(1e-4);
       }

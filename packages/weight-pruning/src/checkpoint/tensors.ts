@@ -8,17 +8,20 @@
  *   bitmap  <name>.bitmap_values [nnz], <name>.bitmap_mask [rows, ceil(cols/8)] u8, <name>.bitmap_row_ptr [rows+1] i32
  *   csr     <name>.csr_values [nnz], <name>.csr_col [nnz] i16 (u16 bits), <name>.csr_row_ptr [rows+1] i32
  *   bcsr    <name>.bcsr_values [nnz], <name>.bcsr_col_lo [nnz] u8, <name>.bcsr_block_ptr [rows*ceil(cols/256)+1] i32
+ *   csr8    <name>.csr8_values [chunks*8], <name>.csr8_offset [chunks*8] u8, <name>.csr8_base [chunks] i16 (u16 bits),
+ *           <name>.csr8_row_chunk [rows+1] i32
  */
 import { Tensor } from "@sieve/core";
 import type { BlockedCsrWeight } from "../formats/bcsr.js";
 import type { BitmapWeight } from "../formats/bitmap.js";
 import type { CsrWeight } from "../formats/csr.js";
+import type { Csr8Weight } from "../formats/csr8.js";
 import { nmGeometry, type NmWeight } from "../formats/nm.js";
 import type { SparseWeight } from "../formats/sparse-weight.js";
 import type { SparseValues } from "../formats/values.js";
 
 /** The suffix of the values tensor, per format: its presence tells which format a weight uses. */
-const VALUES_SUFFIX = { nm: "nm_values", bitmap: "bitmap_values", csr: "csr_values", bcsr: "bcsr_values" } as const;
+const VALUES_SUFFIX = { nm: "nm_values", bitmap: "bitmap_values", csr: "csr_values", bcsr: "bcsr_values", csr8: "csr8_values" } as const;
 
 /** A checkpoint tensor that does not fit the format it belongs to; names the tensor. */
 export class SparseTensorError extends Error {
@@ -62,12 +65,19 @@ export function sparseWeightTensors(name: string, w: SparseWeight): Array<[strin
         [`${name}.bcsr_col_lo`, Tensor.wrap("u8", w.colLo, [w.colLo.length])],
         [`${name}.bcsr_block_ptr`, Tensor.wrap("i32", w.blockPtr, [w.blockPtr.length])],
       ];
+    case "csr8":
+      return [
+        [`${name}.csr8_values`, valuesTensor(w.values, [w.values.length])],
+        [`${name}.csr8_offset`, Tensor.wrap("u8", w.offset, [w.offset.length])],
+        [`${name}.csr8_base`, Tensor.wrap("i16", new Int16Array(w.base.buffer, w.base.byteOffset, w.base.length), [w.base.length])],
+        [`${name}.csr8_row_chunk`, Tensor.wrap("i32", w.rowChunk, [w.rowChunk.length])],
+      ];
   }
 }
 
 /** True when `tensorName` is one of the tensors a packed weight `name` is stored as. */
 export function isSparseWeightTensor(name: string, tensorName: string): boolean {
-  return tensorName.startsWith(`${name}.`) && /^(nm_(values|indices|pattern)|bitmap_(values|mask|row_ptr)|csr_(values|col|row_ptr)|bcsr_(values|col_lo|block_ptr))$/.test(tensorName.slice(name.length + 1));
+  return tensorName.startsWith(`${name}.`) && /^(nm_(values|indices|pattern)|bitmap_(values|mask|row_ptr)|csr_(values|col|row_ptr)|bcsr_(values|col_lo|block_ptr)|csr8_(values|offset|base|row_chunk))$/.test(tensorName.slice(name.length + 1));
 }
 
 type Weights = ReadonlyMap<string, Tensor>;
@@ -142,6 +152,21 @@ export function sparseWeightFromTensors(weights: Weights, name: string, rows: nu
         values,
         colLo: typedOf(weights, `${name}.bcsr_col_lo`, "u8", values.length),
         blockPtr: typedOf(weights, `${name}.bcsr_block_ptr`, "i32", rows * Math.ceil(cols / 256) + 1),
+      };
+      return w;
+    }
+    case "csr8": {
+      const values = valuesOf(weights, `${name}.csr8_values`);
+      if (values.length % 8 !== 0) throw new SparseTensorError(`${name}.csr8_values`, `has ${values.length} elements, not a multiple of 8 (chunks of 8)`);
+      const base = typedOf(weights, `${name}.csr8_base`, "i16", values.length / 8);
+      const w: Csr8Weight = {
+        format: "csr8",
+        rows,
+        cols,
+        values,
+        offset: typedOf(weights, `${name}.csr8_offset`, "u8", values.length),
+        base: new Uint16Array(base.buffer, base.byteOffset, base.length),
+        rowChunk: typedOf(weights, `${name}.csr8_row_chunk`, "i32", rows + 1),
       };
       return w;
     }

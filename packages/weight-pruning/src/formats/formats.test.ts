@@ -9,6 +9,7 @@ import { f16BitsToF32, f32ToF16Bits, Rng } from "@sieve/core";
 import { compressBlockedCsr } from "./bcsr.js";
 import { compressBitmap } from "./bitmap.js";
 import { compressCsr } from "./csr.js";
+import { compressCsr8 } from "./csr8.js";
 import { compressNm, nmGeometry } from "./nm.js";
 import { decompressSparseWeight, sparseWeightBytes, validateSparseWeight, type SparseWeight } from "./sparse-weight.js";
 import type { DenseWeight, SparseValueDtype } from "./values.js";
@@ -61,13 +62,13 @@ describe("compressed formats round-trip dense + mask", () => {
       }
     });
 
-    it(`bitmap, csr and bcsr (${dtype}) at 0%, 50%, 90% and 100% sparsity`, () => {
+    it(`bitmap, csr, bcsr and csr8 (${dtype}) at 0%, 50%, 90%, 99% and 100% sparsity`, () => {
       const rng = new Rng(12);
       for (const [rows, cols] of SHAPES) {
-        for (const density of [1, 0.5, 0.1, 0]) {
+        for (const density of [1, 0.5, 0.1, 0.01, 0]) {
           const src = dense(rng, rows, cols);
           const mask = randomMask(rng, rows * cols, density);
-          for (const w of [compressBitmap(src, mask, dtype), compressCsr(src, mask, dtype), compressBlockedCsr(src, mask, dtype)]) {
+          for (const w of [compressBitmap(src, mask, dtype), compressCsr(src, mask, dtype), compressBlockedCsr(src, mask, dtype), compressCsr8(src, mask, dtype)]) {
             checkRoundTrip(w, src, mask, dtype, false);
           }
         }
@@ -100,6 +101,9 @@ describe("compressed formats round-trip dense + mask", () => {
     expect(sparseWeightBytes(compressBitmap(src, mask, "f16"))).toBe(kept * 2 + 64 * 32 + 65 * 4);
     expect(sparseWeightBytes(compressCsr(src, mask, "f16"))).toBe(kept * 4 + 65 * 4);
     expect(sparseWeightBytes(compressBlockedCsr(src, mask, "f16"))).toBe(kept * 3 + (64 + 1) * 4);
+    const csr8 = compressCsr8(src, mask, "f16");
+    expect(csr8.base.length).toBeGreaterThanOrEqual(Math.ceil(kept / 8));
+    expect(sparseWeightBytes(csr8)).toBe(csr8.base.length * (8 * 3 + 2) + 65 * 4);
   });
 
   it("rejects masks and index contents that do not fit the format", () => {
@@ -114,6 +118,9 @@ describe("compressed formats round-trip dense + mask", () => {
     const bm = compressBitmap(src, Uint8Array.of(1, 0, 1, 0, 0, 0, 0, 0), "f32");
     bm.rowPtr[1] = 1;
     expect(() => validateSparseWeight(bm)).toThrow(/rowPtr\[1\] is 1, but there are 2 values/);
+    const c8 = compressCsr8(src, Uint8Array.of(1, 0, 1, 0, 0, 0, 0, 0), "f32");
+    c8.values[5] = 1; // a padding slot
+    expect(() => validateSparseWeight(c8)).toThrow(/row 0 chunk 0 slot 5 is padding but holds offset 0 \/ value 1/);
     const nm = compressNm(src, Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 1), { n: 4, m: 8 }, "f32");
     nm.indices[0] = 0xff;
     expect(() => validateSparseWeight(nm)).toThrow(/more than 4 bits/);

@@ -9,6 +9,7 @@ import { Rng } from "@sieve/core";
 import { compressBlockedCsr } from "../formats/bcsr.js";
 import { compressBitmap } from "../formats/bitmap.js";
 import { compressCsr } from "../formats/csr.js";
+import { compressCsr8 } from "../formats/csr8.js";
 import { compressNm } from "../formats/nm.js";
 import { forEachVariant, nativeBackendOrNull, randomMask, randomNmMask, randomNormal } from "../testing/native.js";
 import { sparseLinearNative } from "./native.js";
@@ -54,7 +55,11 @@ describe.skipIf(!native)("native pruned-weight bindings validate their arguments
     expect(() => addon.bitmapLinear(out, x, bm.values, 0, bm.bitmap.subarray(4), bm.rowPtr, 1, rows, cols, null)).toThrow(/bitmap has 28 elements, needs 32/);
     const bc = compressBlockedCsr(dense, randomMask(rng, rows * cols, 0.3), "f32");
     expect(() => addon.bcsrLinear(out, x, bc.values, 0, bc.colLo, bc.blockPtr.subarray(2), 1, rows, cols, null)).toThrow(/blockPtr has 7 elements, needs 9/);
-    expect(() => addon.sparseWeightKernel("nm-3:4" as never, 1)).toThrow(/must be nm-2:4, nm-4:8, bitmap, csr or bcsr/);
+    const c8 = compressCsr8(dense, randomMask(rng, rows * cols, 0.3), "f32");
+    expect(() => addon.csr8Linear(out, x, c8.values.subarray(8), 0, c8.offset, c8.base, c8.rowChunk, 1, rows, cols, null)).toThrow(/values \(8 per chunk\)/);
+    expect(() => addon.csr8Linear(out, x, c8.values, 0, c8.offset.subarray(1), c8.base, c8.rowChunk, 1, rows, cols, null)).toThrow(/offset \(8 per chunk\)/);
+    expect(() => addon.csr8Linear(out, x, c8.values, 0, c8.offset, new Int16Array(c8.base.length) as never, c8.rowChunk, 1, rows, cols, null)).toThrow(/argument 5 \(base\)/);
+    expect(() => addon.sparseWeightKernel("nm-3:4" as never, 1)).toThrow(/must be nm-2:4, nm-4:8, bitmap, csr, bcsr or csr8/);
   });
 
   it("refuses an out that shares memory with an input", () => {
@@ -71,11 +76,13 @@ describe.skipIf(!native)("native pruned-weight bindings validate their arguments
     const bm = compressBitmap(dense, randomMask(rng, rows * cols, 0.5), "f32");
     const bc = compressBlockedCsr(dense, randomMask(rng, rows * cols, 0.5), "f16");
     const nm48 = compressNm(dense, randomNmMask(rng, rows, cols, 4, 8, 0), { n: 4, m: 8 }, "f32");
-    for (const p of [csr.rowPtr, bm.rowPtr, bc.blockPtr]) for (let i = 0; i < p.length; i++) p[i] = (garbage.nextU32() | 0) % 100000;
+    const c8 = compressCsr8(dense, randomMask(rng, rows * cols, 0.5), "f16");
+    for (let i = 0; i < c8.base.length; i++) c8.base[i] = garbage.nextU32() & 0xffff;
+    for (const p of [csr.rowPtr, bm.rowPtr, bc.blockPtr, c8.rowChunk]) for (let i = 0; i < p.length; i++) p[i] = (garbage.nextU32() | 0) % 100000;
     for (let i = 0; i < csr.colIdx.length; i++) csr.colIdx[i] = garbage.nextU32() & 0xffff;
-    for (const a of [bm.bitmap, bc.colLo, nm48.indices]) for (let i = 0; i < a.length; i++) a[i] = garbage.nextU32() & 0xff;
+    for (const a of [bm.bitmap, bc.colLo, nm48.indices, c8.offset]) for (let i = 0; i < a.length; i++) a[i] = garbage.nextU32() & 0xff;
     forEachVariant(native!, () => {
-      for (const w of [csr, bm, bc, nm48]) {
+      for (const w of [csr, bm, bc, nm48, c8]) {
         for (const batch of [1, 3, 20]) {
           const o = new Float32Array(batch * rows);
           sparseLinearNative(addon, o, randomNormal(rng, batch * cols), batch, w, null);

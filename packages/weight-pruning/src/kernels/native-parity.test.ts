@@ -1,6 +1,6 @@
 /**
  * Parity of the native pruned-weight kernels with the TypeScript reference: every format (2:4,
- * 4:8, bitmap, csr, bcsr), f32 and f16 values, AVX2 and portable code, 1 and 2 threads, batch 1
+ * 4:8, bitmap, csr, bcsr, csr8), f32 and f16 values, AVX2 and portable code, 1 and 2 threads, batch 1
  * (GEMV) and larger batches (the GEMM paths: permute up to 4 rows, AXPY beyond, tiles of 16),
  * odd shapes that leave partial groups, partial 16-column units and partial 256-column blocks,
  * with and without bias. Fresh random inputs each run. Skips when the addon is not built.
@@ -10,6 +10,7 @@ import { Rng } from "@sieve/core";
 import { compressBlockedCsr } from "../formats/bcsr.js";
 import { compressBitmap } from "../formats/bitmap.js";
 import { compressCsr } from "../formats/csr.js";
+import { compressCsr8 } from "../formats/csr8.js";
 import { compressNm } from "../formats/nm.js";
 import { sparseFormatName, type SparseWeight } from "../formats/sparse-weight.js";
 import type { SparseValueDtype } from "../formats/values.js";
@@ -34,6 +35,9 @@ const FORMATS: Record<string, Builder> = {
   "bcsr 95%": (rng, rows, cols, dt) => compressBlockedCsr(dense(rng, rows, cols), randomMask(rng, rows * cols, 0.05), dt),
   // Empty 256-column blocks: chunks of 8 values that cross several block boundaries at once.
   "bcsr 99%": (rng, rows, cols, dt) => compressBlockedCsr(dense(rng, rows, cols), randomMask(rng, rows * cols, 0.01), dt),
+  "csr8 50%": (rng, rows, cols, dt) => compressCsr8(dense(rng, rows, cols), randomMask(rng, rows * cols, 0.5), dt),
+  // Gaps of 256+ columns: chunks cut short and padded.
+  "csr8 99%": (rng, rows, cols, dt) => compressCsr8(dense(rng, rows, cols), randomMask(rng, rows * cols, 0.01), dt),
   "bitmap all kept": (rng, rows, cols, dt) => compressBitmap(dense(rng, rows, cols), randomMask(rng, rows * cols, 1), dt),
   "csr none kept": (rng, rows, cols, dt) => compressCsr(dense(rng, rows, cols), randomMask(rng, rows * cols, 0), dt),
 };

@@ -21,6 +21,8 @@ export function sparseLinearNative(addon: NativeAddon, out: Float32Array, x: Flo
       return addon.csrLinear(out, x, w.values, vdt, w.colIdx, w.rowPtr, batch, w.rows, w.cols, bias);
     case "bcsr":
       return addon.bcsrLinear(out, x, w.values, vdt, w.colLo, w.blockPtr, batch, w.rows, w.cols, bias);
+    case "csr8":
+      return addon.csr8Linear(out, x, w.values, vdt, w.offset, w.base, w.rowChunk, batch, w.rows, w.cols, bias);
   }
 }
 

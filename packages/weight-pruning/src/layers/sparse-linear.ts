@@ -25,6 +25,8 @@ export interface SparseLinearOptions {
 export class SparseLinear implements LinearLayer {
   readonly inFeatures: number;
   readonly outFeatures: number;
+  /** Computed once: for some formats it takes a pass over the indices. */
+  private readonly sparsity: number;
 
   constructor(
     readonly weight: SparseWeight,
@@ -37,6 +39,7 @@ export class SparseLinear implements LinearLayer {
     if (bias && bias.length !== weight.rows) throw new RangeError(`${where}: bias has ${bias.length} elements, expected ${weight.rows}`);
     this.outFeatures = weight.rows;
     this.inFeatures = weight.cols;
+    this.sparsity = sparseWeightSparsity(weight);
   }
 
   forward(out: Float32Array, x: Float32Array, rows: number): void {
@@ -60,7 +63,7 @@ export class SparseLinear implements LinearLayer {
       inFeatures: this.inFeatures,
       outFeatures: this.outFeatures,
       bytes: sparseWeightBytes(this.weight) + (this.bias?.byteLength ?? 0),
-      weightSparsity: sparseWeightSparsity(this.weight),
+      weightSparsity: this.sparsity,
     };
   }
 }
@@ -74,7 +77,7 @@ export class NmSparseLinear extends SparseLinear {
   }
 }
 
-/** A linear layer with an unstructured compressed weight (bitmap, csr or bcsr). */
+/** A linear layer with an unstructured compressed weight (bitmap, csr, bcsr or csr8). */
 export class UnstructuredSparseLinear extends SparseLinear {
   declare readonly weight: UnstructuredWeight;
 

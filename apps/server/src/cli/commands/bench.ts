@@ -64,5 +64,10 @@ export function formatBench(r: BenchReport): string {
       lines.push(`    ${name.padEnd(10)} ${p.shape.padStart(10)} ${p.msPerToken.toFixed(3).padStart(8)} ms/token  ${p.gbs.toFixed(1).padStart(5)} GB/s`);
     }
   }
+  if (r.prefill_profile) {
+    const p = r.prefill_profile;
+    lines.push(`prefill profile  ${p.tokens} tokens in ${p.ms.toFixed(1)} ms profiled; linears (GEMM) at ${p.linearGflops.toFixed(1)} GFLOP/s`);
+    for (const b of p.breakdown) lines.push(`  ${b.part.padEnd(12)} ${b.msPerToken.toFixed(3).padStart(8)} ms/token  ${b.percent.toFixed(1).padStart(5)}%`);
+  }
   return `${lines.join("\n")}\n`;
 }

@@ -42,6 +42,10 @@ void blocked_csr_linear(float* out, const float* x, int64_t batch, const Blocked
   SIEVE_SPARSE_DISPATCH(blocked_csr_linear(out, x, batch, w, bias));
 }
 
+void csr8_linear(float* out, const float* x, int64_t batch, const Csr8Weight& w, const float* bias) {
+  SIEVE_SPARSE_DISPATCH(csr8_linear(out, x, batch, w, bias));
+}
+
 #undef SIEVE_SPARSE_DISPATCH
 
 // Names say ISA, format and code family (GEMV for batch 1, GEMM above), as the dense kernels do:
@@ -54,6 +58,7 @@ std::string sparse_weight_kernel_name(const std::string& format, int64_t batch) 
   else if (format == "bitmap") tag = "bitmap";
   else if (format == "csr") tag = "csr16";
   else if (format == "bcsr") tag = "bcsr8";
+  else if (format == "csr8") tag = "csr8";
   else return "unknown";
   return std::string(use_avx2() ? "avx2-" : "portable-") + tag + (batch <= 1 ? "-gemv" : "-gemm");
 }

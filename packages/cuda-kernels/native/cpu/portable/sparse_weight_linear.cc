@@ -81,4 +81,9 @@ void blocked_csr_linear(float* out, const float* x, int64_t batch, const Blocked
                 [&w](int64_t j, auto&& f) { sparse_rows::visit_blocked_csr_row(w, j, f); });
 }
 
+void csr8_linear(float* out, const float* x, int64_t batch, const Csr8Weight& w, const float* bias) {
+  sparse_linear(out, x, batch, w.rows, w.cols, bias,
+                [&w](int64_t j, auto&& f) { sparse_rows::visit_csr8_row(w, j, f); });
+}
+
 }  // namespace sieve::cpu::portable

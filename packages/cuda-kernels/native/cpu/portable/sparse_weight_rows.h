@@ -94,4 +94,18 @@ void visit_blocked_csr_row(const BlockedCsrWeight& w, int64_t r, F&& f) {
   }
 }
 
+// Padding slots (offset 0 after the first slot of a chunk) are visited too: their value is 0.
+template <typename F>
+void visit_csr8_row(const Csr8Weight& w, int64_t r, F&& f) {
+  const Span s = row_span(w.row_chunk, r, w.chunks);
+  const int64_t last = w.cols - 1;
+  for (int64_t c = s.begin; c < s.end; ++c) {
+    const int64_t base = w.base[c];
+    for (int64_t t = c * kCsr8Chunk; t < (c + 1) * kCsr8Chunk; ++t) {
+      const int64_t col = base + w.offset[t];
+      f(col < last ? col : last, value_at(w.values, w.vdt, t));
+    }
+  }
+}
+
 }  // namespace sieve::cpu::portable::sparse_rows

@@ -81,9 +81,31 @@ struct BlockedCsrWeight {
   int64_t nnz = 0;
 };
 
+// Unstructured, chunked CSR with 8-bit offsets: a row's kept weights are cut into chunks of 8
+// (the last chunk of a row, or a chunk whose next weight lies 256 or more columns past its first,
+// is padded with zero values at offset 0); each chunk stores a 16-bit base column, the column of
+// its first weight, and every weight its 8-bit offset from it. cols <= 65536.
+//   row_chunk  [rows + 1] int32   first chunk of each row
+//   base       [chunks] uint16    column of each chunk's first weight
+//   offset     [chunks * 8] uint8 column - base; strictly ascending within a chunk, then 0 for padding
+//   values     [chunks * 8]       zeros in padding slots
+// 3.25 bytes per kept f16 weight (+ padding), no prefix sums: a gather from x + base.
+struct Csr8Weight {
+  const void* values = nullptr;
+  SparseValueType vdt = SparseValueType::F32;
+  const uint8_t* offset = nullptr;
+  const uint16_t* base = nullptr;
+  const int32_t* row_chunk = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  int64_t chunks = 0;  // elements in `base`; values and offset hold 8 per chunk
+};
+
 // Sizes implied by the layouts above (static: internal linkage, so no copy compiled with AVX2
 // flags can be shared with portable code).
 static constexpr int64_t kBlockedCsrBlock = 256;
+static constexpr int64_t kCsr8Chunk = 8;
+static constexpr int64_t kCsr8Span = 256;  // offsets are 8-bit
 static constexpr int64_t nm_groups_per_row(int64_t cols, int m) { return (cols + m - 1) / m; }
 static constexpr int64_t nm_values_per_row(int64_t cols, int n, int m) { return nm_groups_per_row(cols, m) * n; }
 static constexpr int64_t bytes_per_8_columns(int64_t cols) { return (cols + 7) / 8; }
@@ -96,7 +118,8 @@ static constexpr bool nm_supported(int n, int m) { return (n == 2 && m == 4) || 
   void nm_linear(float* out, const float* x, int64_t batch, const NmWeight& w, const float* bias);         \
   void bitmap_linear(float* out, const float* x, int64_t batch, const BitmapWeight& w, const float* bias); \
   void csr_linear(float* out, const float* x, int64_t batch, const CsrWeight& w, const float* bias);       \
-  void blocked_csr_linear(float* out, const float* x, int64_t batch, const BlockedCsrWeight& w, const float* bias);
+  void blocked_csr_linear(float* out, const float* x, int64_t batch, const BlockedCsrWeight& w, const float* bias); \
+  void csr8_linear(float* out, const float* x, int64_t batch, const Csr8Weight& w, const float* bias);
 
 namespace cpu {
 namespace portable {
@@ -109,7 +132,7 @@ SIEVE_SPARSE_WEIGHT_KERNEL_DECLS
 SIEVE_SPARSE_WEIGHT_KERNEL_DECLS
 
 // The kernel variant the dispatcher runs now for `format` ("nm-2:4", "nm-4:8", "bitmap", "csr",
-// "bcsr") at this batch size, e.g. "avx2-nm24-gemv"; "unknown" for an unknown format.
+// "bcsr", "csr8") at this batch size, e.g. "avx2-nm24-gemv"; "unknown" for an unknown format.
 std::string sparse_weight_kernel_name(const std::string& format, int64_t batch);
 
 }  // namespace cpu

@@ -9,6 +9,7 @@
 import { forEachBcsrEntry } from "../../formats/bcsr.js";
 import { forEachBitmapEntry } from "../../formats/bitmap.js";
 import { forEachCsrEntry } from "../../formats/csr.js";
+import { forEachCsr8Entry } from "../../formats/csr8.js";
 import { forEachNmSlot } from "../../formats/nm.js";
 import type { SparseWeight } from "../../formats/sparse-weight.js";
 import { f16BitsToF32 } from "@sieve/core";
@@ -25,6 +26,8 @@ function visitorOf(w: SparseWeight): RowVisitor {
       return (r, f) => forEachCsrEntry(w, r, f);
     case "bcsr":
       return (r, f) => forEachBcsrEntry(w, r, f);
+    case "csr8":
+      return (r, f) => forEachCsr8Entry(w, r, f);
   }
 }
 
