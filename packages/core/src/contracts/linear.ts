@@ -1,4 +1,5 @@
 import type { KernelBackend, WeightData, WeightDType } from "../backend/kernels.js";
+import type { Tensor } from "../tensor/tensor.js";
 
 /** What a linear layer reports about itself (for `sieve inspect`, logs and metrics). */
 export interface LinearDescription {
@@ -78,7 +79,7 @@ export type LinearFactory = (request: {
   outFeatures: number;
   inFeatures: number;
   /** Every tensor of the checkpoint, by name. */
-  weights: ReadonlyMap<string, import("../tensor/tensor.js").Tensor>;
+  weights: ReadonlyMap<string, Tensor>;
   bias: Float32Array | null;
   backend: () => KernelBackend;
 }) => LinearLayer | undefined;
