@@ -8,7 +8,7 @@ import { nativeOrNull } from "./native.fixture.js";
 const native = nativeOrNull();
 
 describe.skipIf(!native)("native activation-sparse argument checks", () => {
-  const a = native!.addon;
+  const a = native?.addon as NonNullable<typeof native>["addon"];
   const k = 8;
   const n = 4;
   const wt = new Float32Array(k * n);

@@ -162,7 +162,7 @@ function catsCases(): Case[] {
 }
 
 describe.skipIf(!native)("native activation-sparse kernels equal the reference twins", () => {
-  const addon = native!.addon;
+  const addon = native?.addon as NonNullable<typeof native>["addon"];
   const initialThreads = native ? addon.info().threads : 1;
   const groups = native ? { gemv: gemvCases(), matmul: matmulCases(), cats: catsCases() } : { gemv: [], matmul: [], cats: [] };
   afterAll(() => {
