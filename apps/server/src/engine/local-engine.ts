@@ -31,7 +31,7 @@ export class LocalEngine implements Engine {
 
   /** Loads a model from a spec (see loadCheckpoint) and starts an engine on it. */
   static async load(spec: string, options: EngineLoadOptions & { onProgress?: (p: EngineLoadProgress) => void } = {}): Promise<LocalEngine> {
-    const loaded = await loadEngineModel(spec, { tokenizer: options.tokenizer, backend: options.backend, onProgress: options.onProgress });
+    const loaded = await loadEngineModel(spec, { tokenizer: options.tokenizer, backend: options.backend, recipe: options.recipe, onProgress: options.onProgress });
     return new LocalEngine(loaded, options);
   }
 

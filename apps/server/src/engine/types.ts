@@ -134,6 +134,8 @@ export interface EngineOptions {
 export interface EngineLoadOptions extends EngineOptions {
   /** Tokenizer file for checkpoints without one (llama2.c). */
   tokenizer?: string;
+  /** Activation-sparsity recipe file applied after loading (TEAL, CATS, DejaVu). */
+  recipe?: string;
 }
 
 /** What the engine reports about itself once loaded. */

@@ -25,6 +25,8 @@ export interface ServeOptions extends ServerOptions {
   model?: string;
   /** Tokenizer file for checkpoints without one (llama2.c). */
   tokenizer?: string;
+  /** Activation-sparsity recipe file applied when the model loads. */
+  recipe?: string;
   /** KV pool, batch limits and backend of the engine. */
   engine?: EngineOptions;
   /** Builds the engine (tests pass a LocalEngine); default: EngineClient.start, the model on a worker thread. */
@@ -74,6 +76,7 @@ async function loadAndServe(state: ServingState, options: ResolvedServerOptions,
     : await EngineClient.start(spec, {
         ...o.engine,
         tokenizer: o.tokenizer,
+        recipe: o.recipe,
         onProgress: (progress) => (state.progress = progress),
         onCrash: (error) => {
           log.error({ err: error }, "the engine crashed; every request now fails with 503");

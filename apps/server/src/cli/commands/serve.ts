@@ -5,7 +5,6 @@ import { DEFAULT_MODEL_SPEC } from "../../http/default-model.js";
 import { SERVER_DEFAULTS } from "../../http/server-options.js";
 import { startServer } from "../../http/start-server.js";
 import type { CommandContext } from "../context.js";
-import { CliUsageError } from "../errors.js";
 import { collect, nonNegativeInteger, positiveInteger } from "../option-parsers.js";
 
 interface ServeFlags {
@@ -45,7 +44,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .description("serve a model over an OpenAI-compatible HTTP API, with a web UI at /")
     .option("-m, --model <spec>", `model: a HF directory, a .gguf or llama2.c .bin file, hf:org/name, or synth:PRESET ("${DEFAULT_MODEL_SPEC}": a tiny built-in synthetic model with random weights)`, DEFAULT_MODEL_SPEC)
     .option("--tokenizer <file>", "tokenizer file (llama2.c .bin) for checkpoints without one")
-    .option("--recipe <file>", "sparsity recipe to apply at load (not supported by the engine yet: fails with a message)")
+    .option("--recipe <file>", "activation-sparsity recipe (TEAL/CATS/DejaVu JSON) applied at load")
     .option("--host <host>", "interface to listen on", SERVER_DEFAULTS.host)
     .option("--port <n>", "port (0 = any free port)", nonNegativeInteger, SERVER_DEFAULTS.port)
     .option("--max-seqs <n>", "most sequences running at once (default 64)", positiveInteger)
@@ -88,15 +87,13 @@ function shutdownSignals(ctx: CommandContext): { first: Promise<string>; dispose
 }
 
 async function runServe(ctx: CommandContext, flags: ServeFlags): Promise<void> {
-  if (flags.recipe) {
-    throw new CliUsageError(`--recipe ${flags.recipe}: the engine cannot apply sparsity recipes at load yet; serve a checkpoint written by \`sieve prune\` instead`, "--recipe");
-  }
   const signals = shutdownSignals(ctx);
   const signal = signals.first;
   try {
     const server = await startServer({
       model: flags.model,
       tokenizer: flags.tokenizer,
+      recipe: flags.recipe,
       host: flags.host,
       port: flags.port,
       apiKey: flags.apiKey ?? ctx.io.env.SIEVE_API_KEY,

@@ -23,6 +23,7 @@ export async function runEngineWorker(port: MessagePort, init: WorkerInit): Prom
     const loaded = await loadEngineModel(init.spec, {
       tokenizer: init.options.tokenizer,
       backend: init.options.backend,
+      recipe: init.options.recipe,
       onProgress: (progress) => {
         const now = Date.now();
         if (progress.phase === lastPhase && progress.done < progress.total && now - lastProgress < PROGRESS_INTERVAL_MS) return;
