@@ -90,7 +90,6 @@ async function main(): Promise<void> {
     for (const dtype of dtypes) {
       process.stderr.write(`[${dtype}] writing synth:${preset} (HF directory + GGUF)...\n`);
       const model = await prepareModel(workDir, preset, dtype);
-      process.stderr.write(`[${dtype}] Sieve...\n`);
       const checkPrompts = Array.from({ length: CHECK_PROMPTS }, (_, i) => syntheticTokenIds(int("prompt-tokens"), config.vocabSize, config.bosTokenId, 100 + i));
       // Alternating rounds give each engine several chances at a quiet moment of a shared machine;
       // each engine's best-decode round is reported (with the bandwidth probed around it).
