@@ -11,6 +11,8 @@ export interface CommandContext {
 export interface ModelFlags {
   model: string;
   tokenizer?: string;
+  /** Activation-sparsity recipe file applied after loading. */
+  recipe?: string;
   json?: boolean;
 }
 

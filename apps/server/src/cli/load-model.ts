@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { HfTokenizer, LlamaModel, Llama2cTokenizer, loadCheckpoint, type LoadedCheckpoint, type Tokenizer } from "@sieve/model";
+import { HfTokenizer, Llama2cTokenizer, loadCheckpoint, type LlamaModel, type LoadedCheckpoint, type Tokenizer } from "@sieve/model";
+import { buildModel } from "../compose/build-model.js";
 import type { Logger } from "pino";
 import { ByteTokenizer } from "./byte-tokenizer.js";
 import { CliUsageError } from "./errors.js";
@@ -17,6 +18,8 @@ export interface LoadedModel {
 export interface LoadModelOptions {
   /** --tokenizer: a llama2.c tokenizer.bin, a tokenizer.json, or a directory holding one. */
   tokenizer?: string;
+  /** --recipe: an activation-sparsity recipe file applied after loading. */
+  recipe?: string;
   progress?: Progress;
   log?: Logger;
 }
@@ -29,7 +32,9 @@ export async function loadModel(spec: string, options: LoadModelOptions = {}): P
     onProgress: options.progress ? (e) => options.progress!.update(e.done, e.total) : undefined,
   });
   options.progress?.stop();
-  const model = new LlamaModel(checkpoint.config, checkpoint.weights);
+  // Packed (pruned) layers and activation recipes are applied by the composition root.
+  const { model, activation } = await buildModel(checkpoint, { recipe: options.recipe });
+  if (activation) options.log?.info({ method: activation.recipe.activation.method, source: activation.source, replaced: activation.result.replaced.length, wrapped: activation.result.wrapped.length }, "activation recipe applied");
   let tokenizer = checkpoint.tokenizer;
   // llama2.c checkpoints take --tokenizer inside loadCheckpoint; other formats get it here.
   if (options.tokenizer && checkpoint.format !== "llama2c") tokenizer = await loadTokenizerFile(options.tokenizer);

@@ -28,7 +28,7 @@ export function registerBench(program: Command, ctx: CommandContext): void {
 
 async function runBenchCommand(ctx: CommandContext, flags: BenchFlags): Promise<void> {
   const json = !!flags.json;
-  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
+  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, recipe: flags.recipe, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
   const report = runBench(loaded.checkpoint, {
     promptTokens: flags.promptTokens,
     genTokens: flags.genTokens,

@@ -24,7 +24,7 @@ export function registerConvert(program: Command, ctx: CommandContext): void {
 
 async function runConvert(ctx: CommandContext, flags: ConvertFlags): Promise<void> {
   const json = !!flags.json;
-  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
+  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, recipe: flags.recipe, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
   // A tokenizer named with --tokenizer travels into the output like the checkpoint's own.
   const checkpoint: LoadedCheckpoint = { ...loaded.checkpoint, tokenizer: loaded.tokenizer };
   const start = performance.now();

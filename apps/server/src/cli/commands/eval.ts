@@ -34,7 +34,7 @@ async function runEval(ctx: CommandContext, flags: EvalFlags): Promise<void> {
   const json = !!flags.json;
   // The text first: a wrong path fails before a long model load.
   const texts = await readDocuments(flags.data, flags.separator);
-  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
+  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, recipe: flags.recipe, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
   const tokenizer = requireTokenizer(loaded, ctx.log);
   const documents = tokenizeDocuments(tokenizer, texts);
   if (documents.length === 0) throw new CliUsageError(`--data ${flags.data}: no documents (the file is empty or holds only separators)`, "--data");

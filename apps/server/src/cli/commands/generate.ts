@@ -34,7 +34,7 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
 }
 
 async function runGenerate(ctx: CommandContext, flags: GenerateFlags): Promise<void> {
-  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log, progress: createProgress(ctx.io, !!flags.json, "loading") });
+  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, recipe: flags.recipe, log: ctx.log, progress: createProgress(ctx.io, !!flags.json, "loading") });
   const tokenizer = requireTokenizer(loaded, ctx.log);
   const promptIds = flags.promptIds ?? encodePrompt(tokenizer, flags, loaded.checkpoint.config.bosTokenId);
   const options: GenerateOptions = {

@@ -27,7 +27,7 @@ interface LinearRow {
 }
 
 async function runInspect(ctx: CommandContext, flags: ModelFlags): Promise<void> {
-  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log, progress: createProgress(ctx.io, !!flags.json, "loading") });
+  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, recipe: flags.recipe, log: ctx.log, progress: createProgress(ctx.io, !!flags.json, "loading") });
   const { checkpoint, model, tokenizer } = loaded;
   const c = checkpoint.config;
   const result = {
