@@ -1,9 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { registerBench } from "./commands/bench.js";
+import { registerCalibrate } from "./commands/calibrate.js";
 import { registerConvert } from "./commands/convert.js";
 import { registerEval } from "./commands/eval.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerPrune } from "./commands/prune.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSynth } from "./commands/synth.js";
 import type { CommandContext } from "./context.js";
@@ -32,6 +34,8 @@ export function buildProgram(ctx: CommandContext): Command {
   registerConvert(program, ctx);
   registerBench(program, ctx);
   registerServe(program, ctx);
+  registerPrune(program, ctx);
+  registerCalibrate(program, ctx);
   return program;
 }
 

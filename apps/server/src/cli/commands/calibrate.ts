@@ -1,0 +1,66 @@
+import { join } from "node:path";
+import { Option, type Command } from "commander";
+import {
+  DEJAVU_FILE_NAME,
+  calibrateCats,
+  calibrateTeal,
+  dejavuRecipe,
+  saveDejaVuPredictors,
+  trainDejaVu,
+  writeActivationCheckpoint,
+  type ActivationRecipe,
+} from "@sieve/activation-sparsity";
+import { calibrationSamples, withCalibrationOptions, type CalibrationFlags } from "../calibration-options.js";
+import { printResult, type CommandContext, type ModelFlags } from "../context.js";
+import { CliUsageError } from "../errors.js";
+import { loadModel } from "../load-model.js";
+import { unitInterval } from "../option-parsers.js";
+import { withModelOptions } from "./model-options.js";
+
+type Method = "teal" | "cats" | "dejavu";
+
+interface CalibrateFlags extends ModelFlags, CalibrationFlags {
+  sparsity: number;
+  allocation: "uniform" | "greedy";
+  headBudget?: number;
+  out: string;
+}
+
+export function registerCalibrate(program: Command, ctx: CommandContext): void {
+  withCalibrationOptions(
+    withModelOptions(
+      program
+        .command("calibrate")
+        .description("calibrate activation sparsity (TEAL thresholds, CATS thresholds, DejaVu predictors) and write a checkpoint that carries it")
+        .argument("<method>", "teal | cats | dejavu"),
+    ),
+  )
+    .requiredOption("--sparsity <s>", "target sparsity (TEAL/CATS: fraction zeroed; DejaVu: fraction of MLP neurons skipped)", unitInterval)
+    .addOption(new Option("--allocation <a>", "TEAL: per-tensor sparsity allocation").choices(["uniform", "greedy"]).default("uniform"))
+    .option("--head-budget <b>", "DejaVu: fraction of attention heads kept (default 1: no head sparsity)", unitInterval)
+    .requiredOption("-o, --out <dir>", "directory to write (the model plus the technique's state)")
+    .action((method: string, flags: CalibrateFlags) => runCalibrate(ctx, method, flags));
+}
+
+async function runCalibrate(ctx: CommandContext, method: string, flags: CalibrateFlags): Promise<void> {
+  if (method !== "teal" && method !== "cats" && method !== "dejavu") throw new CliUsageError(`unknown method "${method}" (teal, cats, dejavu)`, "method");
+  const json = !!flags.json;
+  const started = performance.now();
+  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log });
+  const calibration = await calibrationSamples(loaded.model, loaded.tokenizer, flags);
+  const recipe = await calibrateRecipe(method, loaded.model, calibration.samples, calibration.source, flags);
+  const written = await writeActivationCheckpoint(flags.out, loaded.checkpoint, recipe);
+  const out = { method, out: flags.out, recipe, files: written.files, seconds: (performance.now() - started) / 1000 };
+  printResult(ctx, json, out, () => `calibrated ${method} at sparsity ${flags.sparsity} -> ${flags.out} (load it with --model ${flags.out})\n`);
+}
+
+async function calibrateRecipe(method: Method, model: Parameters<typeof calibrateTeal>[0], samples: Parameters<typeof calibrateTeal>[1], source: string, flags: CalibrateFlags): Promise<ActivationRecipe> {
+  if (method === "teal") return { activation: await calibrateTeal(model, samples, { sparsity: flags.sparsity, allocation: flags.allocation, source }) };
+  if (method === "cats") return { activation: await calibrateCats(model, samples, { sparsity: flags.sparsity, source }) };
+  // DejaVu keeps (1 - sparsity) of the MLP neurons; predictors live next to the checkpoint.
+  const mlpBudget = 1 - flags.sparsity;
+  const headBudget = flags.headBudget ?? 1;
+  const { predictors } = await trainDejaVu(model, samples, { mlpBudget, headBudget });
+  await saveDejaVuPredictors(join(flags.out, DEJAVU_FILE_NAME), predictors);
+  return dejavuRecipe({ predictors: DEJAVU_FILE_NAME, mlpBudget, headBudget });
+}
