@@ -16,12 +16,13 @@ export type LoadResult =
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * Where the addon may be, in order: an explicit SIEVE_NATIVE_ADDON path, the cmake-js Release
- * build, then a Debug build. (Prebuilt per-platform packages would slot in here.)
+ * Where the addon may be, in order: the cmake-js Release build, then a Debug build; or only the
+ * SIEVE_NATIVE_ADDON path when that is set. (Prebuilt per-platform packages would slot in here.)
  */
 export function addonCandidates(): string[] {
+  // An explicit path is the only candidate: silently loading another build would hide its failure.
+  if (process.env.SIEVE_NATIVE_ADDON) return [resolve(process.env.SIEVE_NATIVE_ADDON)];
   const list: string[] = [];
-  if (process.env.SIEVE_NATIVE_ADDON) list.push(resolve(process.env.SIEVE_NATIVE_ADDON));
   list.push(join(packageRoot, "build", "Release", "sieve_kernels.node"));
   list.push(join(packageRoot, "build", "Debug", "sieve_kernels.node"));
   return list;

@@ -28,7 +28,8 @@ namespace detail {
 // shapes the op is named for, and the dispatch rule is documented in avx2/linear.cc.
 const char* linear_kernel_name(const std::string& op, Isa isa) {
   const bool avx2 = isa == Isa::Avx2;
-  if (op == "matmul") return avx2 ? "avx2-packed-6x16" : "portable-blocked-dot";
+  // m <= 64 streams W once for all rows; larger m runs the packed register-tiled GEMM.
+  if (op == "matmul") return avx2 ? "avx2-stream-8row(m<=64)+packed-6x16(m>64)" : "portable-blocked-dot";
   if (op == "gemv") return avx2 ? "avx2-stream-8row" : "portable-stream";
   return nullptr;
 }
