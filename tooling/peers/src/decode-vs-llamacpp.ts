@@ -160,6 +160,13 @@ function llamaRoofline(r: DtypeResult): number {
   return probes.length ? (Math.max(...probes) * 1e9) / r.sieve.bench.bytes_per_token : r.sieve.bench.roofline_decode_tok_s ?? Number.NaN;
 }
 
+/** A warning when the bandwidth probes around a measurement differ by more than 15%: the machine was disturbed. */
+function disturbed(engine: string, probes: readonly number[]): string[] {
+  if (probes.length < 2) return [];
+  const spread = (Math.max(...probes) - Math.min(...probes)) / Math.max(...probes);
+  return spread > 0.15 ? [`WARNING: ${engine}'s bandwidth probes differ by ${(100 * spread).toFixed(0)}%: other work disturbed this measurement; rerun on a quieter machine`] : [];
+}
+
 function all(r: DtypeResult): number {
   return r.greedy.prompts * r.greedy.steps;
 }
@@ -182,6 +189,8 @@ function render(report: { preset: string; date: string; node: string; threads: n
       `${r.dtype}: targets: ${Object.entries(r.targets).map(([k, t]) => `${k} ${fixed(t.value, 2)} (>= ${t.target}) ${t.met ? "MET" : "MISSED"}`).join("; ")}`,
       `${r.dtype}: best decode per round tok/s sieve [${r.rounds?.sieveDecodeTokS.map((x) => fixed(x)).join(", ")}] llama.cpp [${r.rounds?.llamaCppDecodeTokS.map((x) => fixed(x)).join(", ")}]; within the reported round:` +
         ` decode runs tok/s sieve [${b.decode_runs_tok_s.map((x) => fixed(x)).join(", ")}] llama.cpp [${l.decodeRunsTokS.map((x) => fixed(x)).join(", ")}]; prefill runs sieve [${b.prefill_runs_tok_s.map((x) => fixed(x)).join(", ")}] llama.cpp [${l.prefillRunsTokS.map((x) => fixed(x)).join(", ")}]`,
+      ...disturbed(`${r.dtype} Sieve`, b.read_bandwidth_probes_gbs),
+      ...disturbed(`${r.dtype} node-llama-cpp`, l.readBandwidthProbesGBs),
       `${r.dtype}: load time sieve ${fixed(b.load_ms, 0)} ms, llama.cpp ${fixed(l.loadMs, 0)} ms; Sieve kernels ${Object.keys(b.kernels.linears).join(", ")}; llama.cpp ${l.llamaCppRelease}, context ${l.contextSize}, batch ${l.batchSize}, ${l.threads} threads`,
     );
   }

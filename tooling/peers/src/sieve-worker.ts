@@ -5,7 +5,7 @@
  * file are dropped before the next is loaded.
  */
 import { LlamaModel, loadCheckpoint } from "@sieve/model";
-import { GreedySequence, nowSeconds, runBench, type BenchReport } from "../../../apps/server/src/bench/index.js";
+import { buildBenchModel, GreedySequence, nowSeconds, runBench, type BenchReport } from "../../../apps/server/src/bench/index.js";
 
 export interface SieveWorkerArgs {
   hfDir: string;
@@ -29,7 +29,8 @@ export interface SieveWorkerResult {
 export async function runSieveWorker(a: SieveWorkerArgs): Promise<SieveWorkerResult> {
   const start = nowSeconds();
   const checkpoint = await loadCheckpoint(a.hfDir);
-  const bench = runBench(checkpoint, {
+  const target = await buildBenchModel(checkpoint);
+  const bench = runBench(target, {
     threads: a.threads,
     repeats: a.repeats,
     promptTokens: a.promptTokens,
@@ -37,7 +38,7 @@ export async function runSieveWorker(a: SieveWorkerArgs): Promise<SieveWorkerRes
     prefillTokens: a.prefillTokens,
     loadSeconds: nowSeconds() - start,
   });
-  const hf = greedyContinuations(new LlamaModel(checkpoint.config, checkpoint.weights), a.checkPrompts, a.checkTokens);
+  const hf = greedyContinuations(target.model, a.checkPrompts, a.checkTokens);
   const fromGguf = await loadCheckpoint(a.gguf);
   const gguf = greedyContinuations(new LlamaModel(fromGguf.config, fromGguf.weights), a.checkPrompts, a.checkTokens);
   return { bench, greedy: { hf, gguf } };

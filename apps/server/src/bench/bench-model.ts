@@ -1,16 +1,29 @@
 import { getBackend, getBackendStatus, loadNativeBackend, NativeBackend, type KernelBackend, type LinearLayer } from "@sieve/core";
-import { LlamaModel, type LoadedCheckpoint } from "@sieve/model";
+import type { LlamaModel, LoadedCheckpoint } from "@sieve/model";
+import { buildModel } from "../compose/build-model.js";
 import { SwitchableBackend } from "./switchable-backend.js";
 
-/** A model built for benchmarking: its kernels come through a switchable getter (see decode-profile). */
+/**
+ * What a benchmark runs: the checkpoint, the model built from it by the composition root (so
+ * packed pruned layers and activation recipes run exactly as they serve), and the switchable
+ * backend getter the model was built with (see decode-profile).
+ */
 export interface BenchModel {
+  checkpoint: LoadedCheckpoint;
   model: LlamaModel;
   backend: SwitchableBackend;
 }
 
-export function buildBenchModel(checkpoint: LoadedCheckpoint): BenchModel {
-  const backend = new SwitchableBackend(getBackend());
-  return { model: new LlamaModel(checkpoint.config, checkpoint.weights, { backend: backend.get }), backend };
+/** A backend getter for a model that is going to be benchmarked: the process backend, swappable. */
+export function benchBackend(): SwitchableBackend {
+  return new SwitchableBackend(getBackend());
+}
+
+/** Builds the model through the composition root with a switchable backend. */
+export async function buildBenchModel(checkpoint: LoadedCheckpoint, options: { recipe?: string } = {}): Promise<BenchModel> {
+  const backend = benchBackend();
+  const { model } = await buildModel(checkpoint, { backend: backend.get, recipe: options.recipe });
+  return { checkpoint, model, backend };
 }
 
 /**

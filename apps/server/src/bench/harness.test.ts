@@ -68,9 +68,9 @@ describe("bench harness (test-tiny)", () => {
     expect(prefillFlops(model, 1)).toBe(2 * linearWeights + 4 * c.nLayers * c.nHeads * c.headDim + 2 * c.vocabSize * c.dim);
   });
 
-  it("the profile attributes every kernel call: linears by projection, the LM head apart", () => {
+  it("the profile attributes every kernel call: linears by projection, the LM head apart", async () => {
     const checkpoint = tiny();
-    const { model, backend } = buildBenchModel(checkpoint);
+    const { model, backend } = await buildBenchModel(checkpoint);
     const plain = backend.current;
     const profile = profileDecode(model, backend, [1, 5, 9], 6, decodeBytesPerToken(model));
     expect(backend.current).toBe(plain);
@@ -86,9 +86,9 @@ describe("bench harness (test-tiny)", () => {
     expect(percent).toBeLessThan(101);
   });
 
-  it("leaves the weights untouched (the benchmark wraps, never copies)", () => {
+  it("leaves the weights untouched (the benchmark wraps, never copies)", async () => {
     const checkpoint = tiny();
-    const { model } = buildBenchModel(checkpoint);
+    const { model } = await buildBenchModel(checkpoint);
     const q = checkpoint.weights.get("model.layers.0.self_attn.q_proj.weight") as Tensor;
     const weight = (model.layers[0]!.attn as unknown as { q: { weight: Float32Array } }).q.weight;
     expect(weight.buffer).toBe((q.data as Float32Array).buffer);

@@ -1,5 +1,4 @@
-import type { LoadedCheckpoint } from "@sieve/model";
-import { applyThreads, backendReport, buildBenchModel, checkpointDtype, linearKernels, nativeForCeilings, parameterCount } from "./bench-model.js";
+import { applyThreads, backendReport, checkpointDtype, linearKernels, nativeForCeilings, parameterCount, type BenchModel } from "./bench-model.js";
 import { measureDecode } from "./decode.js";
 import { profileDecode, type DecodeProfile } from "./decode-profile.js";
 import { measurePrefill } from "./prefill.js";
@@ -80,7 +79,8 @@ const GREEDY_TOKENS_REPORTED = 16;
  * prefill, the machine's ceilings measured in the same run with the same threads, and the
  * decode roofline (measured read bandwidth / weight bytes read per token).
  */
-export function runBench(checkpoint: LoadedCheckpoint, options: BenchOptions = {}): BenchReport {
+export function runBench(target: BenchModel, options: BenchOptions = {}): BenchReport {
+  const { checkpoint, model, backend } = target;
   const promptTokens = options.promptTokens ?? 16;
   const genTokens = options.genTokens ?? 128;
   const prefillTokens = options.prefillTokens ?? 512;
@@ -88,7 +88,6 @@ export function runBench(checkpoint: LoadedCheckpoint, options: BenchOptions = {
   const c = checkpoint.config;
   checkLengths(c.maxSeqLen, promptTokens, genTokens, prefillTokens, repeats);
 
-  const { model, backend } = buildBenchModel(checkpoint);
   const threads = applyThreads(backend.current, options.threads);
   const bytes = decodeBytesPerToken(model);
   const promptIds = syntheticTokenIds(promptTokens, c.vocabSize, c.bosTokenId);

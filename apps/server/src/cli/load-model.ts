@@ -1,4 +1,5 @@
 import { stat } from "node:fs/promises";
+import type { KernelBackend } from "@sieve/core";
 import { basename, dirname } from "node:path";
 import { HfTokenizer, Llama2cTokenizer, loadCheckpoint, type LlamaModel, type LoadedCheckpoint, type Tokenizer } from "@sieve/model";
 import { buildModel } from "../compose/build-model.js";
@@ -20,6 +21,8 @@ export interface LoadModelOptions {
   tokenizer?: string;
   /** --recipe: an activation-sparsity recipe file applied after loading. */
   recipe?: string;
+  /** Kernel backend getter for the model (default: the process-wide backend); `sieve bench` passes a switchable one. */
+  backend?: () => KernelBackend;
   progress?: Progress;
   log?: Logger;
 }
@@ -33,7 +36,7 @@ export async function loadModel(spec: string, options: LoadModelOptions = {}): P
   });
   options.progress?.stop();
   // Packed (pruned) layers and activation recipes are applied by the composition root.
-  const { model, activation } = await buildModel(checkpoint, { recipe: options.recipe });
+  const { model, activation } = await buildModel(checkpoint, { recipe: options.recipe, backend: options.backend });
   if (activation) options.log?.info({ method: activation.recipe.activation.method, source: activation.source, replaced: activation.result.replaced.length, wrapped: activation.result.wrapped.length }, "activation recipe applied");
   let tokenizer = checkpoint.tokenizer;
   // llama2.c checkpoints take --tokenizer inside loadCheckpoint; other formats get it here.

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { runBench, type BenchReport } from "../../bench/index.js";
+import { benchBackend, runBench, type BenchReport } from "../../bench/index.js";
 import { printResult, type CommandContext, type ModelFlags } from "../context.js";
 import { loadModel } from "../load-model.js";
 import { nonNegativeInteger, positiveInteger } from "../option-parsers.js";
@@ -28,8 +28,10 @@ export function registerBench(program: Command, ctx: CommandContext): void {
 
 async function runBenchCommand(ctx: CommandContext, flags: BenchFlags): Promise<void> {
   const json = !!flags.json;
-  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, recipe: flags.recipe, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
-  const report = runBench(loaded.checkpoint, {
+  // The model is built once, with a backend getter the profiler can swap (see bench/decode-profile.ts).
+  const backend = benchBackend();
+  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, recipe: flags.recipe, backend: backend.get, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
+  const report = runBench({ checkpoint: loaded.checkpoint, model: loaded.model, backend }, {
     promptTokens: flags.promptTokens,
     genTokens: flags.genTokens,
     prefillTokens: flags.prefillTokens,
@@ -44,6 +46,13 @@ async function runBenchCommand(ctx: CommandContext, flags: BenchFlags): Promise<
   printResult(ctx, flags.json, report, () => formatBench(report));
 }
 
+/** Bandwidth probes before and after the decode more than 15% apart: the machine was busy with other work. */
+function disturbedWarning(probes: readonly number[]): string[] {
+  if (probes.length < 2) return [];
+  const spread = (Math.max(...probes) - Math.min(...probes)) / Math.max(...probes);
+  return spread > 0.15 ? [`WARNING     bandwidth probes ${probes.join(" / ")} GB/s differ by ${(100 * spread).toFixed(0)}%: other work disturbed the run; rerun on a quieter machine`] : [];
+}
+
 export function formatBench(r: BenchReport): string {
   const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
   const lines = [
@@ -53,6 +62,7 @@ export function formatBench(r: BenchReport): string {
     `decode      ${r.decode_tok_s} tok/s (${r.decode_ms_per_token} ms/token; ${r.gen_tokens} tokens after a ${r.prompt_tokens}-token prompt, best of ${r.repeats})`,
     `roofline    ${r.roofline_decode_tok_s ?? "n/a"} tok/s = ${r.read_bandwidth_gbs ?? "n/a"} GB/s / ${mb(r.bytes_per_token)} per token -> ${r.decode_pct_of_roofline ?? "n/a"}% of roofline`,
     `prefill     ${r.prefill_tok_s ?? "skipped"} tok/s (${r.prefill_tokens} tokens, chunk ${r.prefill_chunk ?? "-"}; ${r.prefill_gflops ?? "-"} GFLOP/s = ${r.prefill_pct_of_fma_peak ?? "n/a"}% of the ${r.fma_peak_gflops ?? "n/a"} GFLOP/s FMA peak)`,
+    ...disturbedWarning(r.read_bandwidth_probes_gbs),
     `memory      weights ${mb(r.weight_bytes)}, peak RSS ${mb(r.peak_rss_bytes)}`,
     `machine     load average ${r.load_average.join(" ")}, ${r.date}`,
   ];
