@@ -34,6 +34,7 @@ export type {
 } from "./arch/modules.js";
 export {
   PagedAttention,
+  ropeCacheAndAttend,
 } from "./arch/attention.js";
 export type {
   AttentionShape,

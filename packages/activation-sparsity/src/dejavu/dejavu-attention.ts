@@ -13,7 +13,7 @@
  *
  * Dense steps and headBudget 1 run the original attention module unchanged.
  */
-import type { AttentionModule, PagedAttention, StepContext } from "@sieve/model";
+import { ropeCacheAndAttend, type AttentionModule, type PagedAttention, type StepContext } from "@sieve/model";
 import type { HeadKernel } from "./head-kernels.js";
 import type { DejaVuRuntime, DejaVuSelection } from "./runtime.js";
 
@@ -49,8 +49,8 @@ export class DejaVuAttention implements AttentionModule {
   }
 
   private sparseForward(out: Float32Array, x: Float32Array, ctx: StepContext, sel: DejaVuSelection, kernel: HeadKernel): void {
-    const { nHeads, nKvHeads, headDim, invFreq, ropeStyle } = this.dense.shape;
-    const { batch, kv, backend, scratch, rows, layer, taps } = ctx;
+    const { nHeads, nKvHeads, headDim } = this.dense.shape;
+    const { backend, scratch, rows, taps } = ctx;
     const path = this.dense.path;
     const dim = this.dense.shape.dim;
     const qDim = nHeads * headDim;
@@ -72,34 +72,7 @@ export class DejaVuAttention implements AttentionModule {
     this.dense.k.forward(k, x, rows);
     if (taps.active(`${path}.v_proj`)) taps.emit(`${path}.v_proj`, x, rows, dim);
     this.dense.v.forward(v, x, rows);
-    backend.rope(q, batch.positions, rows, nHeads, headDim, invFreq, ropeStyle);
-    backend.rope(k, batch.positions, rows, nKvHeads, headDim, invFreq, ropeStyle);
-
-    const slots = scratch.ints("dejavu.attn.slots", rows);
-    for (let t = 0; t < rows; t++) {
-      const pos = batch.positions[t]!;
-      const page = batch.blockTable[batch.tokenSeq[t]! * batch.maxPagesPerSeq + Math.floor(pos / kv.pageSize)]!;
-      slots[t] = page * kv.pageSize + (pos % kv.pageSize);
-    }
-    backend.pagedKvWrite({ kPool: kv.k[layer]!, vPool: kv.v[layer]!, k, v, slots, numTokens: rows, nKvHeads, headDim });
-
-    const attn = scratch.floats("dejavu.attn.out", rows * qDim);
-    backend.pagedAttention({
-      out: attn,
-      q,
-      kPool: kv.k[layer]!,
-      vPool: kv.v[layer]!,
-      blockTable: batch.blockTable,
-      tokenSeq: batch.tokenSeq,
-      tokenPos: batch.positions,
-      numTokens: rows,
-      nHeads,
-      nKvHeads,
-      headDim,
-      pageSize: kv.pageSize,
-      maxPagesPerSeq: batch.maxPagesPerSeq,
-      scale: 1 / Math.sqrt(headDim),
-    });
+    const attn = ropeCacheAndAttend(this.dense.shape, q, k, v, ctx, "dejavu.attn");
     // No o_proj tap here: the skipped heads' rows of `attn` are not meaningful activations.
     if (sel.perRow) {
       for (let t = 0; t < rows; t++) {
