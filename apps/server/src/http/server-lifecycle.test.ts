@@ -58,6 +58,15 @@ describe("server lifecycle and limits", () => {
     await expect(t.client.completions.create({ model: t.model, prompt: "b", max_tokens: 2 })).resolves.toMatchObject({ object: "text_completion" });
   });
 
+  it("retrieves a model whose id contains a slash (GET /v1/models/org/name), 404 for others", async () => {
+    const t = await serve({ servedModelName: "sieve-org/tiny-model" });
+    const found = await fetch(`${t.url}/v1/models/sieve-org/tiny-model`);
+    expect(found.status).toBe(200);
+    expect(await found.json()).toMatchObject({ id: "sieve-org/tiny-model", object: "model" });
+    expect((await t.client.models.retrieve("sieve-org/tiny-model")).id).toBe("sieve-org/tiny-model");
+    expect((await fetch(`${t.url}/v1/models/sieve-org/other`)).status).toBe(404);
+  });
+
   it("requires the API key when one is set (401), and leaves /health open", async () => {
     const t = await serve({ apiKey: "secret-key" });
     const anonymous = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: "wrong", maxRetries: 0 });

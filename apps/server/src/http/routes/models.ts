@@ -20,9 +20,10 @@ export function modelCard(model: ServingModel) {
 
 export function registerModels(app: FastifyInstance, state: ServingState): void {
   app.get("/v1/models", async () => ({ object: "list", data: [modelCard(state.ready().model)] }));
-  app.get<{ Params: { id: string } }>("/v1/models/:id", async (request) => {
+  // A wildcard, not `:id`: Hugging Face style ids ("org/name") contain a slash.
+  app.get<{ Params: { "*": string } }>("/v1/models/*", async (request) => {
     const { model } = state.ready();
-    checkModelName(request.params.id, model);
+    checkModelName(decodeURIComponent(request.params["*"]), model);
     return modelCard(model);
   });
 }
