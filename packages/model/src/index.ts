@@ -72,8 +72,13 @@ export {
   Utf8StreamDecoder,
   decodeTokens,
   encodeChat,
+  ggufVocabularyOfSentencePiece,
+  ggufVocabularyOfTokenizerJson,
   hasChatTemplate,
+  llama2cGgufVocabulary,
+  loadSentencePieceModel,
   parseLlama2cVocabulary,
+  parseSentencePieceModel,
   readGgufVocabulary,
   readHfTokenizerFiles,
   tokenizerFromGgufMetadata,
@@ -84,10 +89,12 @@ export type {
   EncodeOptions,
   GgufTokenizerOptions,
   GgufVocabulary,
+  HfTokenizerConventions,
   HfTokenizerFiles,
   HfTokenizerOptions,
   Llama2cLoadOptions,
   Llama2cVocabulary,
+  SentencePieceModel,
   StreamDecoder,
   StreamDecoderOptions,
   TokenByteSource,
@@ -188,6 +195,7 @@ export type {
 export {
   ggufMetadataOf,
   ggufTensorsOf,
+  padVocab,
   writeGguf,
 } from "./loaders/gguf-writer.js";
 export type {
@@ -246,6 +254,21 @@ export type {
   HfExportOptions,
   HfExportResult,
 } from "./loaders/hf-export.js";
+export {
+  HF_TOKENIZER_FILES,
+  tokenizerJsonFiles,
+  writeHfTokenizerFiles,
+} from "./loaders/hf-tokenizer-write.js";
+export type {
+  WrittenTokenizerFiles,
+} from "./loaders/hf-tokenizer-write.js";
+export {
+  TOKENIZER_FILE_KINDS,
+  loadTokenizerFile,
+} from "./loaders/tokenizer-file.js";
+export type {
+  TokenizerFileOptions,
+} from "./loaders/tokenizer-file.js";
 export {
   DEFAULT_HF_ENDPOINT,
   HUB_SIDE_FILES,

@@ -110,6 +110,7 @@ export { chooseSparseKernels } from "./layers/kernel-choice.js";
 export { sparseLinearFactory } from "./layers/factory.js";
 export { savePrunedCheckpoint } from "./checkpoint/save.js";
 export { writePackedCheckpoint } from "./checkpoint/write.js";
+export { densifyPackedCheckpoint, type DensifiedCheckpoint } from "./checkpoint/densify.js";
 export { sparseWeightTensors, sparseWeightFromTensors, isSparseWeightTensor, SparseTensorError } from "./checkpoint/tensors.js";
 export { packedMetadata, readPackedWeights, readRecipe, SIEVE_FORMAT_VERSION, SIEVE_FORMAT_KEY, SIEVE_PACKED_KEY, SIEVE_RECIPE_KEY, PACKED_FORMATS } from "./checkpoint/metadata.js";
 export { weightNameOf, layerNameOf } from "./checkpoint/names.js";

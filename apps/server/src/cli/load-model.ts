@@ -1,7 +1,5 @@
-import { stat } from "node:fs/promises";
 import type { KernelBackend } from "@sieve/core";
-import { basename, dirname } from "node:path";
-import { HfTokenizer, Llama2cTokenizer, loadCheckpoint, type LlamaModel, type LoadedCheckpoint, type Tokenizer } from "@sieve/model";
+import { loadCheckpoint, loadTokenizerFile as loadAnyTokenizerFile, type LlamaModel, type LoadedCheckpoint, type Tokenizer } from "@sieve/model";
 import { buildModel } from "../compose/build-model.js";
 import type { Logger } from "pino";
 import { ByteTokenizer } from "./byte-tokenizer.js";
@@ -17,7 +15,7 @@ export interface LoadedModel {
 }
 
 export interface LoadModelOptions {
-  /** --tokenizer: a llama2.c tokenizer.bin, a tokenizer.json, or a directory holding one. */
+  /** --tokenizer: a tokenizer.json (or its directory), a llama2.c tokenizer.bin, a .gguf's embedded vocabulary, or a SentencePiece .model. */
   tokenizer?: string;
   /** --recipe: an activation-sparsity recipe file applied after loading. */
   recipe?: string;
@@ -47,13 +45,10 @@ export async function loadModel(spec: string, options: LoadModelOptions = {}): P
   return { checkpoint, model, tokenizer, loadSeconds };
 }
 
-/** A tokenizer from a file: llama2.c .bin, or Hugging Face tokenizer.json (or its directory). */
-export async function loadTokenizerFile(path: string): Promise<Tokenizer> {
-  const info = await stat(path);
-  if (info.isDirectory()) return HfTokenizer.fromDirectory(path);
-  if (basename(path) === "tokenizer.json") return HfTokenizer.fromDirectory(dirname(path));
-  if (path.endsWith(".bin")) return Llama2cTokenizer.fromFile(path);
-  throw new CliUsageError(`--tokenizer ${path}: expected a llama2.c tokenizer .bin, a tokenizer.json, or a directory holding tokenizer.json`, "--tokenizer");
+/** A tokenizer from a file: tokenizer.json (or its directory), llama2.c .bin, .gguf, SentencePiece .model. */
+export function loadTokenizerFile(path: string): Promise<Tokenizer> {
+  // A malformed or unknown file throws TokenizerFormatError, which names the file (a model error).
+  return loadAnyTokenizerFile(path);
 }
 
 /**

@@ -24,7 +24,7 @@ describe.skipIf(!haveAssets())("sieve prune and sieve calibrate (stories260K)", 
     const inspected = onlyJson(await sieve("inspect", "--model", out, "--json"));
     const layers = JSON.stringify(inspected);
     expect(layers).toContain("nm-2:4");
-    // A llama2.c source has no tokenizer.json to copy: the pruned directory takes --tokenizer.
+    // The pruned directory carries the tokenizer as tokenizer.json; an explicit --tokenizer still wins.
     const evaluated = onlyJson(await sieve("eval", "--model", out, "--tokenizer", TOKENIZER, "--data", TINYSTORIES_TEXT, "--json"));
     expect(evaluated.tokens).toBe(14829);
     expect(evaluated.ppl as number).toBeGreaterThan(3.4); // pruning costs quality...

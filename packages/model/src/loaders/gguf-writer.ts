@@ -41,9 +41,11 @@ export interface GgufVocab {
 
 export interface WriteGgufOptions {
   /**
-   * The tokenizer vocabulary to embed. Defaults to the checkpoint tokenizer's own, when it exposes
-   * one as `ggufVocab` (the Tokenizer interface has no vocabulary export); otherwise the file has
-   * no tokenizer and llama.cpp needs one supplied separately.
+   * The tokenizer vocabulary to embed. Defaults to the checkpoint tokenizer's own `ggufVocab()`
+   * (every Sieve tokenizer has one: llama2.c, GGUF, SentencePiece .model, and Hugging Face BPE
+   * tokenizers of the byte-level and SentencePiece kinds); without one the file has no tokenizer
+   * and llama.cpp needs one supplied separately. A vocabulary shorter than the model's embedding
+   * is padded with unused "[PAD<id>]" tokens, as llama.cpp's converter does.
    */
   vocab?: GgufVocab;
   /** general.name (default: the checkpoint's general.name metadata, else the architecture). */
@@ -109,6 +111,20 @@ function vocabKvs(v: GgufVocab): Array<[string, GgufKvValue]> {
   return kvs;
 }
 
+/** GGUF token type of the padding entries (llama.cpp: unused). */
+const UNUSED_TOKEN = 5;
+
+/** The vocabulary grown to the embedding's row count with unused "[PAD<id>]" tokens. */
+export function padVocab(v: GgufVocab, size: number): GgufVocab {
+  const n = v.tokens.length;
+  if (n >= size) return v;
+  const tokens = [...v.tokens];
+  for (let id = n; id < size; id++) tokens.push(`[PAD${id}]`);
+  const grow = (values: ArrayLike<number> | undefined, fill: number): number[] | undefined =>
+    values === undefined ? undefined : [...Array.from(values), ...new Array<number>(size - n).fill(fill)];
+  return { ...v, tokens, scores: grow(v.scores, 0), tokenTypes: grow(v.tokenTypes, UNUSED_TOKEN) ?? [...new Array<number>(n).fill(1), ...new Array<number>(size - n).fill(UNUSED_TOKEN)] };
+}
+
 /** The tokenizer's vocabulary, when the tokenizer object exposes one as `ggufVocab`. */
 function vocabOfTokenizer(tokenizer: unknown): GgufVocab | undefined {
   const v = (tokenizer as { ggufVocab?: unknown } | undefined)?.ggufVocab;
@@ -166,10 +182,10 @@ export function ggufMetadataOf(checkpoint: LoadedCheckpoint, options: WriteGgufO
   const kvs = modelKvs(c, arch, fileType, name);
   const vocab = options.vocab ?? vocabOfTokenizer(checkpoint.tokenizer);
   if (vocab) {
-    if (vocab.tokens.length !== c.vocabSize) {
+    if (vocab.tokens.length > c.vocabSize) {
       throw new Error(`writeGguf: the vocabulary has ${vocab.tokens.length} tokens but the model's vocab size is ${c.vocabSize}`);
     }
-    kvs.push(...vocabKvs(vocab));
+    kvs.push(...vocabKvs(padVocab(vocab, c.vocabSize)));
   } else {
     // Without a vocabulary, still record the special ids so the config round-trips.
     if (c.bosTokenId !== undefined) kvs.push(["tokenizer.ggml.bos_token_id", { type: "u32", value: c.bosTokenId }]);

@@ -8,8 +8,7 @@
  * function. Converted or permuted tensors are produced one shard at a time: peak extra memory is
  * one shard, not a second copy of the model.
  */
-import { copyFile, mkdir, readdir, unlink, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { mkdir, readdir, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { dtypeBytes, writeSafetensors, type DType, type Tensor } from "@sieve/core";
 import type { ModelConfig } from "../arch/config.js";
@@ -18,8 +17,7 @@ import { expectedTensors, hfNames } from "../arch/weights.js";
 import { toGenerationConfig } from "./hf-generation.js";
 import { permuteInterleavedToHalf } from "./hf-rope-permute.js";
 import { SAFETENSORS_INDEX, SAFETENSORS_SINGLE } from "./hf-shards.js";
-import { buildTokenizerConfig, buildTokenizerJson } from "./hf-tokenizer-export.js";
-import { sentencePieceVocabularyOf } from "./hf-tokenizer-source.js";
+import { writeHfTokenizerFiles } from "./hf-tokenizer-write.js";
 import type { LoadedCheckpoint, LoadOptions } from "./types.js";
 
 export type HfExportDType = "f32" | "f16" | "bf16";
@@ -43,8 +41,6 @@ export const DEFAULT_SHARD_BYTES = 2_000_000_000;
 
 const TORCH_DTYPE: Record<string, string> = { f32: "float32", f16: "float16", bf16: "bfloat16" };
 const FLOAT_DTYPES = new Set(["f32", "f16", "bf16"]);
-/** Files of the tokenizer a Hugging Face directory carries, copied as they are. */
-const HF_TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja", "tokenizer.model"];
 const SHARD_NAME = /^model-\d{5}-of-\d{5}\.safetensors$/;
 
 export async function writeHfDirectory(dir: string, checkpoint: LoadedCheckpoint, options: HfExportOptions = {}): Promise<HfExportResult> {
@@ -61,7 +57,7 @@ export async function writeHfDirectory(dir: string, checkpoint: LoadedCheckpoint
   await writeJson(join(out, "generation_config.json"), toGenerationConfig(checkpoint.generation, config));
   files.push("config.json", "generation_config.json");
 
-  const tokenizer = await exportTokenizer(out, checkpoint);
+  const tokenizer = await writeHfTokenizerFiles(out, checkpoint);
   files.push(...tokenizer.files);
   return { files, warnings: tokenizer.warning ? [tokenizer.warning] : [] };
 }
@@ -170,24 +166,4 @@ async function removeStaleWeights(dir: string, keep: Set<string>): Promise<void>
     const ours = name === SAFETENSORS_SINGLE || name === SAFETENSORS_INDEX || SHARD_NAME.test(name);
     if (ours && !keep.has(name)) await unlink(join(dir, name));
   }
-}
-
-async function exportTokenizer(out: string, checkpoint: LoadedCheckpoint): Promise<{ files: string[]; warning?: string }> {
-  const tok = checkpoint.tokenizer;
-  const sourceDir = checkpoint.format === "hf-dir" ? resolve(checkpoint.source) : undefined;
-  if (sourceDir && existsSync(join(sourceDir, "tokenizer.json"))) {
-    const copied: string[] = [];
-    for (const name of HF_TOKENIZER_FILES) {
-      if (!existsSync(join(sourceDir, name))) continue;
-      if (sourceDir !== out) await copyFile(join(sourceDir, name), join(out, name));
-      copied.push(name);
-    }
-    return { files: copied };
-  }
-  if (!tok) return { files: [], warning: "the checkpoint has no tokenizer; none was written" };
-  const vocab = sentencePieceVocabularyOf(tok, checkpoint.config.maxSeqLen);
-  if (typeof vocab === "string") return { files: [], warning: `tokenizer not exported: ${vocab}` };
-  await writeJson(join(out, "tokenizer.json"), buildTokenizerJson(vocab));
-  await writeJson(join(out, "tokenizer_config.json"), buildTokenizerConfig(vocab));
-  return { files: ["tokenizer.json", "tokenizer_config.json"] };
 }

@@ -20,9 +20,9 @@ import { resolve } from "node:path";
 import { Tensor } from "@sieve/core";
 import { validateConfig, type ModelConfig } from "../arch/config.js";
 import { hfNames } from "../arch/weights.js";
-import { Llama2cTokenizer } from "../tokenizer/llama2c.js";
 import { CheckpointFormatError } from "./format-error.js";
 import { readExactly } from "./file-read.js";
+import { loadTokenizerFile } from "./tokenizer-file.js";
 import type { LoadedCheckpoint, LoadOptions } from "./types.js";
 
 /** "ak42" read as a little-endian uint32: the first word of a v1 (and v2) file. */
@@ -188,8 +188,9 @@ async function readHeader(handle: FileHandle, file: string): Promise<Llama2cHead
 }
 
 /**
- * Loads a llama2.c checkpoint. `options.tokenizer` names its tokenizer.bin (llama2.c files carry
- * none); without it the checkpoint has no tokenizer.
+ * Loads a llama2.c checkpoint. `options.tokenizer` names its tokenizer (llama2.c files carry
+ * none): a tokenizer.bin, or any file loadTokenizerFile takes (.gguf, .model, tokenizer.json);
+ * without it the checkpoint has no tokenizer.
  */
 export async function loadLlama2c(path: string, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
   const file = resolve(path);
@@ -232,7 +233,10 @@ export async function loadLlama2c(path: string, options: LoadOptions = {}): Prom
   }
 
   const config = llama2cConfig(header, file);
-  const tokenizer = options.tokenizer ? await Llama2cTokenizer.fromFile(options.tokenizer, { vocabSize: config.vocabSize }) : undefined;
+  const tokenizer = options.tokenizer ? await loadTokenizerFile(options.tokenizer, { vocabSize: config.vocabSize }) : undefined;
+  if (tokenizer && tokenizer.vocabSize > config.vocabSize) {
+    throw new CheckpointFormatError(file, "tokenizer", undefined, `the tokenizer ${options.tokenizer} has ${tokenizer.vocabSize} tokens but the model only ${config.vocabSize}`, "Use the tokenizer the model was trained with");
+  }
   return {
     config,
     weights,

@@ -32,7 +32,7 @@ export interface LoadedCheckpoint {
 }
 
 export interface LoadOptions {
-  /** Tokenizer file for formats without an embedded one (llama2.c tokenizer.bin). */
+  /** Tokenizer file for formats without an embedded one (llama2.c): tokenizer.bin, .gguf, .model or tokenizer.json. */
   tokenizer?: string;
   /** Report progress of long loads / downloads. */
   onProgress?: (event: { phase: string; done: number; total: number }) => void;

@@ -37,6 +37,8 @@ export interface GgufVocabulary {
   /** EOS first, then end-of-turn / end-of-message ids where the metadata names them. */
   eosIds: number[];
   unkId: number | undefined;
+  /** tokenizer.ggml.padding_token_id, where the metadata names one. */
+  padId?: number;
   addBos: boolean;
   addEos: boolean;
   /** SentencePiece's dummy-prefix space (tokenizer.ggml.add_space_prefix, default true). */
@@ -68,6 +70,12 @@ export abstract class GgufTokenizer implements Tokenizer, TokenByteSource {
 
   get vocabSize(): number {
     return this.vocab.tokens.length;
+  }
+
+  /** The vocabulary as GGUF stores it (a copy), for writing it into another GGUF file. */
+  ggufVocab(): GgufVocabulary {
+    const v = this.vocab;
+    return { ...v, tokens: [...v.tokens], scores: v.scores.slice(), tokenTypes: v.tokenTypes.slice(), merges: [...v.merges], eosIds: [...v.eosIds] };
   }
 
   get hasChatTemplate(): boolean {

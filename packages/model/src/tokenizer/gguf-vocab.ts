@@ -101,6 +101,7 @@ export function readGgufVocabulary(meta: Record<string, unknown>, source = "GGUF
     bosId,
     eosIds,
     unkId,
+    padId: tokenId("tokenizer.ggml.padding_token_id"),
     addBos: flag(meta, "tokenizer.ggml.add_bos_token", isLlama, fail),
     addEos: flag(meta, "tokenizer.ggml.add_eos_token", false, fail),
     addSpacePrefix: flag(meta, "tokenizer.ggml.add_space_prefix", isLlama, fail),

@@ -8,6 +8,8 @@ import { Tokenizer as HfLibraryTokenizer } from "@huggingface/tokenizers";
 import { ChatTemplate, type ChatTemplateOptions } from "./chat-template.js";
 import { TokenizerFormatError } from "./format-error.js";
 import { chatTemplateOfConfig, readHfTokenizerFiles } from "./hf-files.js";
+import type { GgufVocabulary } from "./gguf-tokenizer.js";
+import { ggufVocabularyOfTokenizerJson } from "./hf-gguf-vocab.js";
 import { hfTokenBytesPlan, type HfTokenBytesPlan } from "./hf-token-bytes.js";
 import { decodeTokens, Utf8StreamDecoder, type TokenByteSource } from "./stream-decoder.js";
 import { checkTokenId } from "./token-range.js";
@@ -21,6 +23,8 @@ export interface HfTokenizerOptions {
   chatTemplate?: string;
   /** More ids that end generation (generation_config.json's eos_token_id). */
   extraEosIds?: readonly number[];
+  /** The directory the files were read from (fromDirectory sets it): exporters copy its tokenizer files. */
+  directory?: string;
 }
 
 interface AddedTokenJson {
@@ -35,6 +39,9 @@ export class HfTokenizer implements Tokenizer, TokenByteSource {
   readonly bosId: number | undefined;
   readonly eosIds: readonly number[];
   readonly chatTemplate: ChatTemplate | undefined;
+  /** Where the files came from, when read from a directory. */
+  readonly directory: string | undefined;
+  private readonly source: string;
   private readonly library: HfLibraryTokenizer;
   /** Built on first use: the same tokenizer without special added tokens, for parseSpecial: false. */
   private literalLibrary: HfLibraryTokenizer | undefined;
@@ -52,6 +59,7 @@ export class HfTokenizer implements Tokenizer, TokenByteSource {
       source: files.directory,
       chatTemplate: files.chatTemplate,
       extraEosIds: files.generationEosIds,
+      directory: files.directory,
     });
   }
 
@@ -61,6 +69,8 @@ export class HfTokenizer implements Tokenizer, TokenByteSource {
     options: HfTokenizerOptions = {},
   ) {
     const source = options.source ?? "tokenizer.json";
+    this.source = source;
+    this.directory = options.directory;
     try {
       this.library = new HfLibraryTokenizer(tokenizerJson, tokenizerConfig);
     } catch (error) {
@@ -171,6 +181,27 @@ export class HfTokenizer implements Tokenizer, TokenByteSource {
    */
   dropsLeadingSpace(previousId: number | undefined): boolean {
     return this.plan.stripsFirstSpace && (previousId === undefined || this.isSpecial(previousId));
+  }
+
+  /**
+   * The vocabulary as GGUF stores it (see hf-gguf-vocab.ts); throws a TokenizerFormatError when
+   * the tokenizer is of a kind GGUF cannot hold (WordPiece, Unigram, other normalizers).
+   */
+  ggufVocab(): GgufVocabulary {
+    return ggufVocabularyOfTokenizerJson(this.tokenizerJson, {
+      bosId: this.bosId,
+      eosIds: this.eosIds,
+      addBos: this.addBosByDefault,
+      addEos: this.addEosByDefault,
+      padId: this.idOfSpecial(this.tokenizerConfig.pad_token),
+      chatTemplate: this.chatTemplate?.source,
+      source: this.source,
+    });
+  }
+
+  /** The tokenizer.json and tokenizer_config.json objects it was built from (not copies: do not modify). */
+  hfFiles(): { tokenizerJson: Record<string, unknown>; tokenizerConfig: Record<string, unknown> } {
+    return { tokenizerJson: this.tokenizerJson, tokenizerConfig: this.tokenizerConfig };
   }
 
   applyChatTemplate(messages: ChatMessage[], options: ChatTemplateOptions = {}): string {

@@ -11,7 +11,9 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { byteOfByteToken, bytesToByteString, utf8ByteString } from "./byte-strings.js";
+import type { GgufVocabulary } from "./gguf-tokenizer.js";
 import { parseLlama2cVocabulary, type Llama2cVocabulary } from "./llama2c-format.js";
+import { llama2cGgufVocabulary } from "./llama2c-gguf.js";
 import { encodeScoredBpe, type ScoredVocabulary } from "./sentencepiece-bpe.js";
 import { decodeTokens, Utf8StreamDecoder, type TokenByteSource } from "./stream-decoder.js";
 import { checkTokenId } from "./token-range.js";
@@ -38,6 +40,8 @@ export class Llama2cTokenizer implements Tokenizer, TokenByteSource {
   readonly hasChatTemplate = false;
   readonly maxTokenLength: number;
   private readonly pieces: Uint8Array[];
+  /** Named in errors (the file it came from). */
+  private readonly source: string;
   private readonly scored: ScoredVocabulary;
   /** The byte each byte-fallback id stands for (undefined for ordinary pieces). */
   private readonly byteOfId: (number | undefined)[];
@@ -48,10 +52,12 @@ export class Llama2cTokenizer implements Tokenizer, TokenByteSource {
   }
 
   static fromBuffer(bytes: Uint8Array, options: Llama2cLoadOptions = {}): Llama2cTokenizer {
-    return new Llama2cTokenizer(parseLlama2cVocabulary(bytes, options.source ?? "tokenizer.bin buffer", options.vocabSize));
+    const source = options.source ?? "tokenizer.bin buffer";
+    return new Llama2cTokenizer(parseLlama2cVocabulary(bytes, source, options.vocabSize), source);
   }
 
-  constructor(vocab: Llama2cVocabulary) {
+  constructor(vocab: Llama2cVocabulary, source = "llama2.c tokenizer") {
+    this.source = source;
     this.maxTokenLength = vocab.maxTokenLength;
     this.pieces = vocab.pieces;
     this.byteOfId = vocab.pieces.map((piece) => byteOfByteToken(bytesToByteString(piece)));
@@ -102,6 +108,11 @@ export class Llama2cTokenizer implements Tokenizer, TokenByteSource {
   score(id: number): number {
     checkTokenId(id, this.vocabSize);
     return this.scored.scores[id]!;
+  }
+
+  /** The vocabulary as a GGUF "llama" one (what llama.cpp's converter writes), for GGUF export. */
+  ggufVocab(): GgufVocabulary {
+    return llama2cGgufVocabulary(this.pieces, this.scored.scores as Float32Array, this.source);
   }
 
   tokenBytes(id: number): Uint8Array {

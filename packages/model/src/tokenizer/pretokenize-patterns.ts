@@ -28,6 +28,26 @@ export function pretokenizePattern(pre: string): RegExp | undefined {
   return source === undefined ? undefined : new RegExp(source, "gu");
 }
 
+/** The pattern's source for a tokenizer.ggml.pre value (JS syntax, which the tokenizers library reads too). */
+export function pretokenizePatternSource(pre: string): string | undefined {
+  return PATTERNS[pre];
+}
+
+/** Llama 3-style tokenizer.json files write the contractions as one case-insensitive group. */
+const CASE_INSENSITIVE_CONTRACTIONS = String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)`;
+
+/**
+ * The tokenizer.ggml.pre name of a tokenizer.json Split regex (as llama.cpp's converter names
+ * them), or undefined when the pattern is none of those known here.
+ */
+export function pretokenizerNameOfRegex(regex: string): string | undefined {
+  const spelled = regex.replace(CASE_INSENSITIVE_CONTRACTIONS, CONTRACTIONS_ANY_CASE);
+  if (spelled === GPT2) return "gpt2";
+  if (spelled === LLAMA3) return "llama-bpe";
+  if (spelled === QWEN2) return "qwen2";
+  return undefined;
+}
+
 /** Splits text into pre-tokens; text the pattern does not cover (none, for these) is kept too. */
 export function pretokenize(text: string, pattern: RegExp): string[] {
   const pieces: string[] = [];

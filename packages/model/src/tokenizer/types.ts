@@ -1,3 +1,5 @@
+import type { GgufVocabulary } from "./gguf-tokenizer.js";
+
 /** A chat message as OpenAI's API and HF chat templates take it. */
 export interface ChatMessage {
   role: "system" | "user" | "assistant" | "tool" | string;
@@ -62,6 +64,12 @@ export interface Tokenizer {
    */
   tokenBytes?(id: number): Uint8Array;
   createStreamDecoder(options?: StreamDecoderOptions): StreamDecoder;
+  /**
+   * The vocabulary as GGUF stores it (tokenizer.ggml.*), for writing into a GGUF file. Every
+   * tokenizer of this package has it; it throws a TokenizerFormatError for a tokenizer.json of a
+   * kind GGUF cannot hold (see docs/formats/tokenizers.md).
+   */
+  ggufVocab?(): GgufVocabulary;
   /** Renders a conversation with the model's chat template; throws when the model has none. */
   applyChatTemplate?(messages: ChatMessage[], options?: { addGenerationPrompt?: boolean }): string;
   readonly hasChatTemplate: boolean;

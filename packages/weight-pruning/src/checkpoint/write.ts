@@ -4,10 +4,10 @@
  * tensors (checkpoint/tensors.ts) instead of <name>.weight, with the "sieve.*" metadata entries
  * (checkpoint/metadata.ts) that tell loaders so. Everything else is written as the dense exporter
  * (packages/model hf-export.ts) writes it: same shard naming and size limit, Q/K rows of
- * interleaved-RoPE sources put in Hugging Face "half" order, tokenizer files of an HF source.
+ * interleaved-RoPE sources put in Hugging Face "half" order, and the tokenizer files
+ * (writeHfTokenizerFiles: copied from an HF source, built for llama2.c / GGUF / .model ones).
  */
-import { copyFile, mkdir, readdir, unlink, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { mkdir, readdir, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { writeSafetensors, type Tensor } from "@sieve/core";
 import {
@@ -18,12 +18,13 @@ import {
   splitIntoShards,
   toGenerationConfig,
   toHfConfig,
+  writeHfTokenizerFiles,
   type LoadedCheckpoint,
   type ModelConfig,
 } from "@sieve/model";
 import { sparseFormatName, type SparseWeight } from "../formats/sparse-weight.js";
 import { isSparseWeightTensor, sparseWeightTensors } from "./tensors.js";
-import { packedMetadata, readPackedWeights } from "./metadata.js";
+import { packedMetadata, readPackedWeights, SIEVE_FORMAT_KEY, SIEVE_PACKED_KEY, SIEVE_RECIPE_KEY } from "./metadata.js";
 import { layerNameOf } from "./names.js";
 
 export interface WritePackedOptions {
@@ -44,7 +45,6 @@ export interface WrittenCheckpoint {
 }
 
 const TORCH_DTYPE: Record<string, "float32" | "float16" | "bfloat16"> = { f32: "float32", f16: "float16", bf16: "bfloat16" };
-const HF_TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja", "tokenizer.model"];
 const SHARD_NAME = /^model-\d{5}-of-\d{5}\.safetensors$/;
 const QK = /^model\.layers\.\d+\.self_attn\.([qk])_proj\.(weight|bias)$/;
 
@@ -66,7 +66,9 @@ export async function writePackedCheckpoint(dir: string, checkpoint: LoadedCheck
   const sizes = entries.map(([, t]) => t.byteLength);
   const shards = splitIntoShards(sizes, shardBytes);
   const shardName = (i: number) => (shards.length === 1 ? "model.safetensors" : `model-${pad5(i + 1)}-of-${pad5(shards.length)}.safetensors`);
-  const inherited = Object.fromEntries(Object.entries(checkpoint.metadata).filter(([k]) => !k.startsWith("sieve.")));
+  // The packed layout's own entries are rewritten below; others (e.g. an activation recipe) stay.
+  const rewritten = new Set([SIEVE_FORMAT_KEY, SIEVE_PACKED_KEY, SIEVE_RECIPE_KEY]);
+  const inherited = Object.fromEntries(Object.entries(checkpoint.metadata).filter(([k]) => !rewritten.has(k)));
   // transformers refuses safetensors files whose metadata lacks "format".
   const metadata = { format: "pt", ...inherited, ...packedMetadata(formats, options.recipe) };
   const files: string[] = [];
@@ -91,7 +93,9 @@ export async function writePackedCheckpoint(dir: string, checkpoint: LoadedCheck
   files.push("config.json", "generation_config.json");
 
   const warnings: string[] = [];
-  files.push(...(await copyTokenizer(out, checkpoint, warnings)));
+  const tokenizer = await writeHfTokenizerFiles(out, checkpoint);
+  files.push(...tokenizer.files);
+  if (tokenizer.warning) warnings.push(tokenizer.warning);
   return { files, tensorBytes, packed: formats, warnings };
 }
 
@@ -157,21 +161,6 @@ function makeQkPermuter(source: ModelConfig): (name: string, t: Tensor) => Tenso
     const heads = qk[1] === "q" ? source.nHeads : source.nKvHeads;
     return permuteInterleavedToHalf(t, heads, source.headDim, source.rope.rotaryDim);
   };
-}
-
-async function copyTokenizer(out: string, checkpoint: LoadedCheckpoint, warnings: string[]): Promise<string[]> {
-  const sourceDir = checkpoint.format === "hf-dir" ? resolve(checkpoint.source) : undefined;
-  if (!sourceDir || !existsSync(join(sourceDir, "tokenizer.json"))) {
-    if (checkpoint.tokenizer) warnings.push(`the tokenizer of ${checkpoint.source} was not written (only an HF directory's tokenizer files are copied; convert the model with \`sieve convert\` first)`);
-    return [];
-  }
-  const copied: string[] = [];
-  for (const name of HF_TOKENIZER_FILES) {
-    if (!existsSync(join(sourceDir, name))) continue;
-    if (sourceDir !== out) await copyFile(join(sourceDir, name), join(out, name));
-    copied.push(name);
-  }
-  return copied;
 }
 
 /** Weight files of an earlier write that this one does not overwrite would confuse loaders. */

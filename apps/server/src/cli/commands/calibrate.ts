@@ -10,6 +10,7 @@ import {
   writeActivationCheckpoint,
   type ActivationRecipe,
 } from "@sieve/activation-sparsity";
+import type { LoadedCheckpoint } from "@sieve/model";
 import { calibrationSamples, withCalibrationOptions, type CalibrationFlags } from "../calibration-options.js";
 import { printResult, type CommandContext, type ModelFlags } from "../context.js";
 import { CliUsageError } from "../errors.js";
@@ -47,9 +48,13 @@ async function runCalibrate(ctx: CommandContext, method: string, flags: Calibrat
   const json = !!flags.json;
   const started = performance.now();
   const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log });
+  // The tokenizer (the checkpoint's, or --tokenizer's) is written into the output directory; taken
+  // before calibration, which may fall back to a byte tokenizer that is no model's own.
+  const source: LoadedCheckpoint = { ...loaded.checkpoint, tokenizer: loaded.tokenizer };
   const calibration = await calibrationSamples(loaded.model, loaded.tokenizer, flags);
   const recipe = await calibrateRecipe(method, loaded.model, calibration.samples, calibration.source, flags);
-  const written = await writeActivationCheckpoint(flags.out, loaded.checkpoint, recipe);
+  const written = await writeActivationCheckpoint(flags.out, source, recipe);
+  for (const w of written.warnings) ctx.log.warn(w);
   const out = { method, out: flags.out, recipe, files: written.files, seconds: (performance.now() - started) / 1000 };
   printResult(ctx, json, out, () => `calibrated ${method} at sparsity ${flags.sparsity} -> ${flags.out} (load it with --model ${flags.out})\n`);
 }

@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { writeHfDirectory } from "@sieve/model";
+import { writeHfDirectory, type LoadedCheckpoint } from "@sieve/model";
 import { pruneModel, pruneStructured, savePrunedCheckpoint, type PruneMethod, type StructuredPruning } from "@sieve/weight-pruning";
 import { calibrationSamples, withCalibrationOptions, type CalibrationFlags } from "../calibration-options.js";
 import { printResult, type CommandContext, type ModelFlags } from "../context.js";
@@ -53,6 +53,8 @@ async function runPrune(ctx: CommandContext, flags: PruneFlags): Promise<void> {
   }
   const started = performance.now();
   const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
+  // The tokenizer (the checkpoint's, or --tokenizer's) is written into the output directory.
+  const source: LoadedCheckpoint = { ...loaded.checkpoint, tokenizer: loaded.tokenizer };
   const needsCalibration = flags.method !== "magnitude" || flags.reconstruct || flags.allocation === "owl" || !!flags.structured;
   const calibration = needsCalibration ? await calibrationSamples(loaded.model, loaded.tokenizer, flags) : undefined;
   const recipe = {
@@ -70,11 +72,12 @@ async function runPrune(ctx: CommandContext, flags: PruneFlags): Promise<void> {
   if (flags.structured) {
     const result = await pruneStructured(loaded.model, structuredSpec(flags), { calibration: calibration!.samples, reconstruct: !!flags.reconstruct });
     const written = await writeHfDirectory(flags.out, {
-      ...loaded.checkpoint,
+      ...source,
       config: result.config,
       weights: result.weights,
       metadata: { ...loaded.checkpoint.metadata, "sieve.recipe": JSON.stringify(recipe) },
     });
+    for (const w of written.warnings) ctx.log.warn(w);
     const out = { out: flags.out, recipe, files: written.files, seconds: (performance.now() - started) / 1000 };
     printResult(ctx, json, out, () => `pruned (${flags.structured}, ratio ${flags.ratio}) -> ${flags.out}\n`);
     return;
@@ -91,7 +94,8 @@ async function runPrune(ctx: CommandContext, flags: PruneFlags): Promise<void> {
     onProgress: (e) => progress?.update(e.done, e.total),
   });
   progress?.stop();
-  const written = await savePrunedCheckpoint(flags.out, loaded.checkpoint, linears, { recipe });
+  const written = await savePrunedCheckpoint(flags.out, source, linears, { recipe });
+  for (const w of written.warnings) ctx.log.warn(w);
   const out = { out: flags.out, recipe, report, written, seconds: (performance.now() - started) / 1000 };
   printResult(ctx, json, out, () => `pruned ${linears.length} linears (${flags.method}, ${flags.pattern ?? `${flags.sparsity}`}) -> ${flags.out}\n`);
 }
