@@ -152,6 +152,78 @@ describe.skipIf(!native)("native matmul and gemv match the reference", () => {
       }
       expect(failures).toEqual([]);
     });
+
+    // The AVX2 GEMV cuts each thread's rows into 8 contiguous streams and runs the rows left over
+    // (rows per thread % 8) as one group; its inner step is one 64-byte line per row (16 f32 or
+    // 32 f16/bf16 weights), then 8-wide steps, then a scalar tail. These shapes put leftovers of
+    // 1..7 rows on each thread (1 and 2 threads) and k across every one of those steps, plus the
+    // decode shapes of synth:llama-110m.
+    it(`gemv ${dtype}: row streams with leftover rows, k across the line / 8-wide / scalar steps`, () => {
+      const shapes: [number, number][] = [
+        [131, 777],
+        [23, 45],
+        [16, 100],
+        [9, 33],
+        [2055, 31],
+        [768, 768],
+        [768, 2048],
+      ];
+      const failures: string[] = [];
+      shapes.forEach(([n, k], index) => {
+        const rng = new Rng(4000 + index);
+        const x = randomF32(rng, k);
+        const { data: w } = randomWeights(rng, n * k, dtype);
+        const bias = randomF32(rng, n);
+        const scale = new Float32Array(n);
+        refGemv(scale, x.map(Math.abs), absWeights(w), dtype, n, k, bias.map(Math.abs));
+        const expected = new Float32Array(n);
+        refGemv(expected, x, w, dtype, n, k, bias);
+        for (const config of configs) {
+          select(config);
+          const out = new Float32Array(n).fill(Number.NaN);
+          native!.gemv(out, x, w, dtype, n, k, bias);
+          const err = scaledError(out, expected, scale);
+          if (!(err < TOLERANCE)) failures.push(`n=${n} k=${k} ${config.isa} x${config.threads}: error ${err}`);
+        }
+      });
+      expect(failures).toEqual([]);
+    });
+
+    // The AVX2 GEMV and the small-batch kernel sum every output in the same order, so a batch row
+    // equals the row computed alone bit for bit, with any thread count: a request gets the same
+    // tokens whether or not it shares a decode batch.
+    it.runIf(hasAvx2)(`avx2 ${dtype}: gemv equals the same row of matmul (m <= 64) bit for bit`, () => {
+      const failures: string[] = [];
+      const shapes: [number, number, number][] = [
+        [3, 131, 777],
+        [5, 23, 45],
+        [2, 768, 768],
+        [17, 9, 1000],
+      ];
+      shapes.forEach(([m, n, k], index) => {
+        const rng = new Rng(5000 + index);
+        const x = randomF32(rng, m * k);
+        const { data: w } = randomWeights(rng, n * k, dtype);
+        const bias = randomF32(rng, n);
+        for (const threads of [1, 2]) {
+          select({ isa: "avx2", threads });
+          const batched = new Float32Array(m * n);
+          native!.matmul(batched, x, w, dtype, m, n, k, bias);
+          for (const rowThreads of [1, 2]) {
+            select({ isa: "avx2", threads: rowThreads });
+            for (let r = 0; r < m; r++) {
+              const alone = new Float32Array(n);
+              native!.gemv(alone, x.subarray(r * k, (r + 1) * k), w, dtype, n, k, bias);
+              const differing = alone.filter((v, j) => !Object.is(v, batched[r * n + j])).length;
+              if (differing > 0) {
+                failures.push(`m=${m} n=${n} k=${k} row ${r}, matmul x${threads} vs gemv x${rowThreads}: ${differing} differ`);
+              }
+            }
+          }
+        }
+      });
+      expect(failures).toEqual([]);
+    });
   }
 
   it("writes nothing past out and handles empty products", () => {

@@ -28,9 +28,11 @@ namespace detail {
 // shapes the op is named for, and the dispatch rule is documented in avx2/linear.cc.
 const char* linear_kernel_name(const std::string& op, Isa isa) {
   const bool avx2 = isa == Isa::Avx2;
-  // m <= 64 streams W once for all rows; larger m runs the packed register-tiled GEMM.
-  if (op == "matmul") return avx2 ? "avx2-stream-8row(m<=64)+packed-6x16(m>64)" : "portable-blocked-dot";
-  if (op == "gemv") return avx2 ? "avx2-stream-8row" : "portable-stream";
+  // m <= 64 streams W once for all rows; larger m runs the packed register-tiled GEMM. "8rowstreams":
+  // each thread's rows are read as 8 sequential streams, one row of each per pass (the kernels
+  // that took 8 adjacent rows per pass were named "avx2-stream-8row").
+  if (op == "matmul") return avx2 ? "avx2-8rowstreams(m<=64)+packed-6x16(m>64)" : "portable-blocked-dot";
+  if (op == "gemv") return avx2 ? "avx2-8rowstreams" : "portable-stream";
   return nullptr;
 }
 

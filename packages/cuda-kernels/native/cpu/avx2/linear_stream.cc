@@ -1,15 +1,16 @@
 // Streaming linear kernels: batch-1 GEMV and small-batch matmul (m <= 64), which read every
 // weight exactly once, contiguously, and do all the arithmetic while it streams by.
 //
-// - GEMV: a tile of W rows is consumed in one pass, 16 weights per row per step, each row with
-//   its own accumulators; x (k floats) stays in L1. Threads take contiguous row ranges, so each
-//   streams one region of W.
+// - GEMV: each thread takes a contiguous range of W rows, cut into 8 contiguous streams; a pass
+//   takes the next row of every stream (8 accumulators), so every stream is read sequentially
+//   across row boundaries; x (k floats) stays in L1.
 // - Small m: multiplying each weight by m activation rows makes x (m x k floats) the other large
 //   operand; read naively per W row it comes from L2 again and again and becomes the bottleneck.
-//   So a group of 8 W rows advances through k in chunks of 256: the x chunk (m x 1 KB) and the
-//   W chunk sit in L1 while register tiles of (up to 4 x rows) x (2 or 4 W rows) run over them,
-//   and x is fetched from L2 only once per 8 W rows. Partial sums live on the stack between chunks.
-//   x is first repacked chunk-major so its chunk is contiguous (see pack_x).
+//   So a group of 8 W rows (strided like the GEMV's streams) advances through k in chunks of 256:
+//   the x chunk (m x 1 KB) and the W chunk sit in L1 while register tiles of (up to 4 x rows) x
+//   (2 or 4 W rows) run over them, and x is fetched from L2 only once per 8 W rows. Partial sums
+//   live on the stack between chunks. x is first repacked chunk-major so its chunk is contiguous
+//   (see pack_x).
 #include "cpu/avx2/linear_kernels.h"
 #include "cpu/avx2/widen.h"
 #include "cpu/parallel.h"
@@ -22,59 +23,83 @@ constexpr int64_t kGrainWeights = 16384;
 
 // ---- batch 1 ----------------------------------------------------------------------------------
 
-// Rows per GEMV tile and how far ahead each row is prefetched. The DRAM stream, not arithmetic, is
-// the limit, so what matters is how many cache lines are in flight: 8 concurrent row streams with
-// a software prefetch 512 bytes ahead measured best (f32 and f16, 1 and 2 threads: about +5% over
-// 4 rows without prefetch; 1 KB ahead or 32 weights per step were no better).
-constexpr int kGemvRows = 8;
+// A thread's rows are cut into this many contiguous parts ("streams"), and each pass of the kernel
+// takes the next row of every part: 8 rows, 8 independent FMA chains (enough to hide FMA latency;
+// the accumulators, x and a widened weight vector fit the 16 ymm registers), and every chain reads
+// its part of W strictly sequentially, row after row. The former layout (8 adjacent rows per tile)
+// restarts 8 interleaved short streams every tile; with decode's short rows (768 columns = 1.5 KB
+// in f16) neither the hardware prefetcher nor a per-row software prefetch kept DRAM busy across
+// those restarts: it streamed at 63-82% of the read bandwidth in f16, 83-88% in f32, against
+// 94-100% for the sequential streams (768x768 ... 32000x768, 2-core Xeon VM, 1 and 2 threads,
+// against a read probe over the same weights in the same run; build-to-build comparison:
+// packages/core/bench/gemv-shapes.bench.ts).
+constexpr int kGemvStreams = 8;
+// Each stream prefetches this far ahead (one prefetch per 64-byte line): sequential, so it runs on
+// into the stream's next row. 512 bytes into L1 and 1 KB into L2 measured the same; the software
+// prefetch adds ~10% in f16 over the hardware prefetcher alone, ~0 in f32.
 constexpr int64_t kPrefetchBytes = 512;
 
-// TR rows of W against x in one pass, 16 weights per row per step. One accumulator per row: with
-// 8 rows that is 8 independent FMA chains (enough to hide FMA latency), and the accumulators, x and
-// a widened weight vector fit in the 16 ymm registers (two per row spilled, for no gain). Single
-// leftover rows (TR = 1) use two accumulators so their chain is not latency-bound.
-template <WDType D, int TR, int ACC = (TR == 1 ? 2 : 1)>
-inline void gemv_tile(float* out, const float* x, const void* w, int64_t k, int64_t j0, const float* bias) {
-  __m256 a[TR], b[TR];
-  for (int r = 0; r < TR; ++r) a[r] = b[r] = _mm256_setzero_ps();
+// TR rows of W (row r is j0 + r * stride) against x, 64 bytes of each row per step. One accumulator
+// per row whose lane l sums p = l, l + 8, l + 16, ... in order, then hsum, the k % 8 tail and the
+// bias: exactly the order of the small-m kernel below, so a row of matmul(m <= 64) equals gemv of
+// that row bit for bit, whatever the thread count (tested).
+template <WDType D, int TR>
+inline void gemv_rows(float* out, const float* x, const void* w, int64_t k, int64_t j0, int64_t stride,
+                      const float* bias) {
+  constexpr int64_t kLine = 64 / bytes_per_weight<D>();  // weights per cache line
+  __m256 a[TR];
+  for (int r = 0; r < TR; ++r) a[r] = _mm256_setzero_ps();
   const char* wb = static_cast<const char*>(w);
   int64_t p = 0;
-  for (; p + 16 <= k; p += 16) {
-    const __m256 x0 = _mm256_loadu_ps(x + p), x1 = _mm256_loadu_ps(x + p + 8);
+  for (; p + kLine <= k; p += kLine) {
     for (int r = 0; r < TR; ++r) {
-      _mm_prefetch(wb + ((j0 + r) * k + p) * bytes_per_weight<D>() + kPrefetchBytes, _MM_HINT_T0);
-      a[r] = _mm256_fmadd_ps(x0, load8<D>(w, (j0 + r) * k + p), a[r]);
-      if constexpr (ACC == 2) {
-        b[r] = _mm256_fmadd_ps(x1, load8<D>(w, (j0 + r) * k + p + 8), b[r]);
-      } else {
-        a[r] = _mm256_fmadd_ps(x1, load8<D>(w, (j0 + r) * k + p + 8), a[r]);
-      }
+      _mm_prefetch(wb + ((j0 + r * stride) * k + p) * bytes_per_weight<D>() + kPrefetchBytes, _MM_HINT_T0);
+    }
+    for (int64_t s = 0; s < kLine; s += 8) {
+      const __m256 xv = _mm256_loadu_ps(x + p + s);
+      for (int r = 0; r < TR; ++r) a[r] = _mm256_fmadd_ps(xv, load8<D>(w, (j0 + r * stride) * k + p + s), a[r]);
     }
   }
-  if (p + 8 <= k) {
-    const __m256 x0 = _mm256_loadu_ps(x + p);
-    for (int r = 0; r < TR; ++r) a[r] = _mm256_fmadd_ps(x0, load8<D>(w, (j0 + r) * k + p), a[r]);
-    p += 8;
+  for (; p + 8 <= k; p += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + p);
+    for (int r = 0; r < TR; ++r) a[r] = _mm256_fmadd_ps(xv, load8<D>(w, (j0 + r * stride) * k + p), a[r]);
   }
-  float s[TR];
-  for (int r = 0; r < TR; ++r) s[r] = hsum(ACC == 2 ? _mm256_add_ps(a[r], b[r]) : a[r]);
-  for (; p < k; ++p) {
-    const float xv = x[p];
-    for (int r = 0; r < TR; ++r) s[r] += xv * load1<D>(w, (j0 + r) * k + p);
+  for (int r = 0; r < TR; ++r) {
+    const int64_t j = j0 + r * stride;
+    float s = hsum(a[r]);
+    for (int64_t q = p; q < k; ++q) s += x[q] * load1<D>(w, j * k + q);
+    out[j] = s + (bias ? bias[j] : 0.0f);
   }
-  for (int r = 0; r < TR; ++r) out[j0 + r] = s[r] + (bias ? bias[j0 + r] : 0.0f);
 }
 
+// The rows left over when a thread's range is not a multiple of kGemvStreams: up to 7 adjacent rows
+// in one pass (same arithmetic as gemv_rows).
 template <WDType D>
-void gemv_rows(float* out, const float* x, const void* w, int64_t k, const float* bias, int64_t j0, int64_t j1) {
-  int64_t j = j0;
-  for (; j + kGemvRows <= j1; j += kGemvRows) gemv_tile<D, kGemvRows>(out, x, w, k, j, bias);
-  for (; j < j1; ++j) gemv_tile<D, 1>(out, x, w, k, j, bias);
+void gemv_leftover(float* out, const float* x, const void* w, int64_t k, int64_t j0, int64_t rows, const float* bias) {
+  switch (rows) {
+    case 7: return gemv_rows<D, 7>(out, x, w, k, j0, 1, bias);
+    case 6: return gemv_rows<D, 6>(out, x, w, k, j0, 1, bias);
+    case 5: return gemv_rows<D, 5>(out, x, w, k, j0, 1, bias);
+    case 4: return gemv_rows<D, 4>(out, x, w, k, j0, 1, bias);
+    case 3: return gemv_rows<D, 3>(out, x, w, k, j0, 1, bias);
+    case 2: return gemv_rows<D, 2>(out, x, w, k, j0, 1, bias);
+    case 1: return gemv_rows<D, 1>(out, x, w, k, j0, 1, bias);
+    default: return;
+  }
+}
+
+// Rows [j0, j1): kGemvStreams streams of `per` rows each, then the leftover rows at the end.
+template <WDType D>
+void gemv_range(float* out, const float* x, const void* w, int64_t k, const float* bias, int64_t j0, int64_t j1) {
+  const int64_t per = (j1 - j0) / kGemvStreams;
+  for (int64_t i = 0; i < per; ++i) gemv_rows<D, kGemvStreams>(out, x, w, k, j0 + i, per, bias);
+  const int64_t done = j0 + per * kGemvStreams;
+  gemv_leftover<D>(out, x, w, k, done, j1 - done, bias);
 }
 
 template <WDType D>
 void gemv_typed(float* out, const float* x, const void* w, int64_t n, int64_t k, const float* bias) {
-  auto body = [=](int64_t b, int64_t e) { gemv_rows<D>(out, x, w, k, bias, b, e); };
+  auto body = [=](int64_t b, int64_t e) { gemv_range<D>(out, x, w, k, bias, b, e); };
   sieve::detail::parallel_for_each(n, imax(1, kGrainWeights / k), body);
 }
 
@@ -165,24 +190,25 @@ void pack_x(float* xp, const float* x, int64_t m, int64_t k, int64_t k8) {
   }
 }
 
-// All m x rows against W rows [row0, row0 + rows). Each W chunk is read from memory by the first
-// x tile and from L1 by the others (re-widening f16/bf16 per tile measured faster than staging the
-// chunk in an f32 buffer first).
+// All m x rows against the W rows row0 + r * stride (r < rows). Each W chunk is read from memory
+// by the first x tile and from L1 by the others (re-widening f16/bf16 per tile measured faster than
+// staging the chunk in an f32 buffer first).
 template <WDType D>
 void small_m_group(float* out, const float* x, const float* xp, const void* w, int64_t m, int64_t n, int64_t k,
-                   const float* bias, int64_t row0, int64_t rows) {
+                   const float* bias, int64_t row0, int64_t stride, int64_t rows) {
   __m256 acc[kStreamMaxRows * kGroupRows];
   for (int64_t i = 0; i < m * kGroupRows; ++i) acc[i] = _mm256_setzero_ps();
   const int64_t k8 = k & ~int64_t{7};
   for (int64_t p0 = 0; p0 < k8; p0 += kChunk, xp += m * kChunk) {
     const int64_t len = imin(kChunk, k8 - p0);
-    chunk_all<D>(acc, xp, kChunk, m, offset<D>(w, row0 * k + p0), k, rows, len);
+    chunk_all<D>(acc, xp, kChunk, m, offset<D>(w, row0 * k + p0), stride * k, rows, len);
   }
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t r = 0; r < rows; ++r) {
+      const int64_t j = row0 + r * stride;
       float s = hsum(acc[i * kGroupRows + r]);
-      for (int64_t p = k8; p < k; ++p) s += x[i * k + p] * load1<D>(w, (row0 + r) * k + p);  // k % 8 tail
-      out[i * n + row0 + r] = s + (bias ? bias[row0 + r] : 0.0f);
+      for (int64_t p = k8; p < k; ++p) s += x[i * k + p] * load1<D>(w, j * k + p);  // k % 8 tail
+      out[i * n + j] = s + (bias ? bias[j] : 0.0f);
     }
   }
 }
@@ -196,11 +222,16 @@ void small_m_typed(float* out, const float* x, const void* w, int64_t m, int64_t
   float* xp = t_packed_x.get(imax(1, chunks * m * kChunk));  // the caller's buffer, read by every thread
   pack_x(xp, x, m, k, k8);
   const int64_t groups = (n + kGroupRows - 1) / kGroupRows;
-  auto body = [=](int64_t b, int64_t e) {
-    for (int64_t g = b; g < e; ++g) {
-      const int64_t row0 = g * kGroupRows;
-      small_m_group<D>(out, x, xp, w, m, n, k, bias, row0, imin(kGroupRows, n - row0));
-    }
+  // A thread's rows, like the GEMV's, are cut into kGroupRows contiguous streams and each group
+  // takes the next row of every stream, so W is read as 8 sequential streams; the rows left over
+  // form one last group. With 768-column rows, 1 thread: m = 2 f16 64% -> 97% of the read
+  // bandwidth, m = 4 f16 55% -> 89%, m = 2 f32 76% -> 100% (see gemv_range).
+  auto body = [=](int64_t gb, int64_t ge) {
+    const int64_t j0 = gb * kGroupRows, j1 = imin(ge * kGroupRows, n);
+    const int64_t per = (j1 - j0) / kGroupRows;
+    for (int64_t i = 0; i < per; ++i) small_m_group<D>(out, x, xp, w, m, n, k, bias, j0 + i, per, kGroupRows);
+    const int64_t done = j0 + per * kGroupRows;
+    if (j1 > done) small_m_group<D>(out, x, xp, w, m, n, k, bias, done, 1, j1 - done);
   };
   sieve::detail::parallel_for_each(groups, imax(1, kGrainWeights / (kGroupRows * k)), body);
 }
