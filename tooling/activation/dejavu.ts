@@ -14,7 +14,7 @@
  * SIEVE_ASSETS points at the shared assets (default ../shared/assets beside the repository).
  */
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Rng, getBackendStatus } from "@sieve/core";
@@ -35,13 +35,19 @@ import {
 } from "../../packages/activation-sparsity/src/index.js";
 import { crossoverBatch, measureKernelTimes, measureUnionGrowth } from "./dejavu-batching.js";
 import { applyOracleMlp } from "./dejavu-oracle.js";
-import { renderDejaVuReport, type AccuracyRow, type DejaVuEvidence, type RecallRow } from "./dejavu-report.js";
+import { renderDejaVuReport, type AccuracyRow, type DejaVuEvidence, type PredictorSize, type RecallRow } from "./dejavu-report.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const assets = process.env.SIEVE_ASSETS ?? resolve(repoRoot, "../shared/assets");
 const quick = process.argv.includes("--quick");
-const CALIBRATION = { samples: quick ? 8 : 48, length: 256, seed: 20_240_601 };
-const TRAIN = { maxEpochs: quick ? 4 : 20, patience: 3, seed: 0 };
+const CALIBRATION = { samples: quick ? 8 : 96, length: 256, seed: 20_240_601 };
+/**
+ * The training recipe: margin-weighted BCE (labels.ts marginWeights), Adam with a cosine-decayed
+ * step size, mini-batches of 256 (see docs/results/dejavu.md, "What changed", for what each part buys).
+ */
+const TRAIN = { maxEpochs: quick ? 3 : 12, patience: 4, seed: 0, batchSize: 256, learningRate: 1e-2, schedule: "cosine", labelWeighting: "margin" } as const;
+/** The recipe before issue #6, trained again in the same run for the "What changed" comparison. */
+const PREVIOUS = { samples: quick ? 4 : 48, train: { maxEpochs: quick ? 3 : 20, patience: 3, seed: 0, batchSize: 128, learningRate: 1e-2, schedule: "constant", labelWeighting: "none" } as const };
 /** Each set of predictors is trained with labels at its own budgets. */
 const TRAINED_BUDGETS = [
   { mlp: 0.75, heads: 0.75 },
@@ -82,6 +88,39 @@ function recallRow(kind: "mlp" | "heads", budget: number, predictors: DejaVuPred
   };
 }
 
+/**
+ * Predictor cost per token against the block part it predicts for: multiply-adds (= f32 weights read at batch 1)
+ * of the MLP (gate, up, down) and of the attention projections (q, k, v, o; the attention itself varies with context).
+ */
+function predictorSizes(p: DejaVuPredictors, c: { dim: number; hiddenDim: number; nHeads: number; nKvHeads: number; headDim: number; nLayers: number }): PredictorSize[] {
+  const mlpMacs = 3 * c.dim * c.hiddenDim;
+  const attnMacs = 2 * c.dim * c.nHeads * c.headDim + 2 * c.dim * c.nKvHeads * c.headDim;
+  const size = (kind: "mlp" | "heads", q: LowRankPredictor, blockMacs: number): PredictorSize => ({
+    kind,
+    rank: q.rank,
+    params: q.w1.length + q.b1.length + q.w2.length + q.b2.length,
+    macs: q.macsPerRow,
+    blockMacs,
+  });
+  const b = p.blocks[0]!;
+  return [size("mlp", b.mlp, mlpMacs), size("heads", b.attention, attnMacs)];
+}
+
+/** The first `samples` calibration samples' rows (rows are stored sample by sample, in order). */
+function firstSamples(acts: DejaVuActivations, samples: number): DejaVuActivations {
+  let rows = 0;
+  while (rows < acts.rows && acts.documentOfRow[rows]! < samples) rows++;
+  const cut = (xs: Float32Array[], cols: number): Float32Array[] => xs.map((x) => x.subarray(0, rows * cols));
+  const shape = { dim: acts.blockInputs[0]!.length / acts.rows, hidden: acts.neuronContributions[0]!.length / acts.rows, heads: acts.headContributions[0]!.length / acts.rows };
+  return {
+    rows,
+    documentOfRow: acts.documentOfRow.subarray(0, rows),
+    blockInputs: cut(acts.blockInputs, shape.dim),
+    neuronContributions: cut(acts.neuronContributions, shape.hidden),
+    headContributions: cut(acts.headContributions, shape.heads),
+  };
+}
+
 /** Predictors with random weights: the "no training" baseline. */
 function untrained(like: DejaVuPredictors): DejaVuPredictors {
   const rng = new Rng(99);
@@ -89,7 +128,15 @@ function untrained(like: DejaVuPredictors): DejaVuPredictors {
   return { ...like, blocks: like.blocks.map((b) => ({ mlp: LowRankPredictor.init(dim, b.mlp.rank, hiddenDim, rng), attention: LowRankPredictor.init(dim, b.attention.rank, nHeads, rng) })) };
 }
 
+/** The machine's 1/5/15-minute load averages, as "a / b / c" (timings on a shared machine mean little without them). */
+function load(): string {
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" / ");
+}
+
 async function main(): Promise<void> {
+  const loadAtStart = load();
   const modelPath = join(assets, "stories260K/stories260K.bin");
   const checkpoint = await loadLlama2c(modelPath, { tokenizer: join(assets, "stories260K/tok512.bin") });
   const tokenizer = checkpoint.tokenizer!;
@@ -109,6 +156,16 @@ async function main(): Promise<void> {
     const result = trainDejaVuFromActivations(acts, dejavuShapeOf(dense), { mlpBudget: budgets.mlp, headBudget: budgets.heads, ...TRAIN, onProgress: log });
     trained.push({ budgets, ...result });
   }
+  // What each change buys, at MLP 50 %: the previous recipe, and today's without the margin weights.
+  const ablations: Array<{ name: string; predictors: DejaVuPredictors; report: DejaVuTrainReport }> = [];
+  for (const [name, data, options] of [
+    [`previous recipe: ${PREVIOUS.samples} samples, plain BCE, constant lr 1e-2, batch 128`, firstSamples(acts, PREVIOUS.samples), PREVIOUS.train],
+    [`this recipe without margin weights (plain BCE)`, acts, { ...TRAIN, labelWeighting: "none" }],
+  ] as const) {
+    log(`training ablation: ${name}`);
+    const result = trainDejaVuFromActivations(data, dejavuShapeOf(dense), { mlpBudget: 0.5, headBudget: 0.5, ...options, onProgress: log });
+    ablations.push({ name, ...result });
+  }
   const forMlp = (b: number) => trained.find((t) => t.budgets.mlp === b)!;
   const forHeads = (b: number) => trained.find((t) => t.budgets.heads === b)!;
 
@@ -118,6 +175,7 @@ async function main(): Promise<void> {
     ...[0.75, 0.5, 0.25].map((b) => recallRow("mlp", b, forMlp(b).predictors, forMlp(b).report, valid)),
     ...[0.75, 0.5].map((b) => recallRow("heads", b, forHeads(b).predictors, forHeads(b).report, valid)),
   ];
+  const ablationRecall = ablations.map((a) => recallRow("mlp", 0.5, a.predictors, a.report, valid));
 
   // The recommended set (MLP 50 %, heads 75 %) goes through a file and back, and is evaluated as loaded.
   const combined: DejaVuPredictors = {
@@ -136,6 +194,7 @@ async function main(): Promise<void> {
     ...[0.75, 0.5].map((b) => ({ name: `heads ${b * 100}%`, predictors: forHeads(b).predictors, mlpBudget: 1, headBudget: b })),
     { name: "MLP 50% + heads 75% (loaded from file)", predictors: loaded, mlpBudget: 0.5, headBudget: 0.75 },
     { name: "MLP 50%, untrained predictors (baseline)", predictors: untrained(forMlp(0.5).predictors), mlpBudget: 0.5, headBudget: 1 },
+    ...ablations.map((a) => ({ name: `MLP 50%, ${a.name}`, predictors: a.predictors, mlpBudget: 0.5, headBudget: 1 })),
   ];
   const sparse = new LlamaModel(checkpoint.config, checkpoint.weights);
   const accuracy: AccuracyRow[] = [];
@@ -162,6 +221,7 @@ async function main(): Promise<void> {
   }
 
   log("measuring batch unions and kernel times");
+  const loadAtTimings = load();
   const batches = [1, 2, 3, 4, 6, 8, 16];
   const growth = measureUnionGrowth(forMlp(0.5).predictors, valid.blockInputs, valid.rows, 0.5, batches);
   const timing110m = measureKernelTimes(768, 2048, growth, quick ? 3 : 9);
@@ -170,10 +230,13 @@ async function main(): Promise<void> {
   const evidence: DejaVuEvidence = {
     backend: getBackendStatus().active,
     quick,
+    load: { start: loadAtStart, timings: loadAtTimings, end: load() },
     calibration: { ...CALIBRATION, tokens: acts.rows, generateSeconds, collectSeconds },
     training: trained.map((t) => ({ budgets: t.budgets, report: t.report, mlpRank: t.predictors.blocks[0]!.mlp.rank, headRank: t.predictors.blocks[0]!.attention.rank })),
     trainOptions: TRAIN,
     recall,
+    ablations: ablations.map((a, i) => ({ name: a.name, trainTokens: a.report.trainTokens, trainSeconds: a.report.trainSeconds, recall: ablationRecall[i]! })),
+    sizes: predictorSizes(forMlp(0.5).predictors, checkpoint.config),
     dense: { ppl: Math.exp(denseNll), nll: denseNll, tokens: evalTokens, stories: validDocs.length },
     accuracy,
     persistence,

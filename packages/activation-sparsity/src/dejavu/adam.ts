@@ -31,12 +31,12 @@ export class Adam {
     this.v = params.map((p) => new Float32Array(p.length));
   }
 
-  /** One update with gradients shaped like the parameters. */
-  step(grads: readonly Float32Array[]): void {
+  /** One update with gradients shaped like the parameters; `learningRate` overrides the constructor's for this step (schedules). */
+  step(grads: readonly Float32Array[], learningRate: number = this.lr): void {
     this.t++;
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     // Bias corrections folded into the step size (the usual efficient form).
-    const stepSize = (this.lr * Math.sqrt(1 - b2 ** this.t)) / (1 - b1 ** this.t);
+    const stepSize = (learningRate * Math.sqrt(1 - b2 ** this.t)) / (1 - b1 ** this.t);
     for (let k = 0; k < this.params.length; k++) {
       const p = this.params[k]!;
       const g = grads[k]!;

@@ -76,3 +76,30 @@ export function topFractionLabels(scores: Float32Array, rows: number, n: number,
   }
   return labels;
 }
+
+/**
+ * Cost-sensitive weights for the labels of topFractionLabels: weights[t, j] = |c[t, j] - tau_t|,
+ * scaled to mean 1 per row, where tau_t is the keep/drop boundary of row t (midway between its
+ * K-th and (K+1)-th largest contributions). Swapping a kept neuron i for a dropped one j loses
+ * c_i - c_j of contribution mass, so mislabelling a neuron far from the boundary costs much more
+ * than one at the boundary, whose choice barely matters; an unweighted BCE spends its capacity
+ * on those near-ties (recall) rather than on the mass that moves the output (perplexity).
+ */
+export function marginWeights(scores: Float32Array, rows: number, n: number, fraction: number): Float32Array {
+  const k = keepCount(fraction, n);
+  const weights = new Float32Array(rows * n);
+  const sorted = new Float32Array(n);
+  for (let t = 0; t < rows; t++) {
+    const row = scores.subarray(t * n, (t + 1) * n);
+    sorted.set(row);
+    sorted.sort();
+    // Ascending: the K-th largest is at n - k; with k = n every item is kept and the boundary sits below the smallest.
+    const tau = k < n ? (sorted[n - k]! + sorted[n - k - 1]!) / 2 : sorted[0]! - 1;
+    const w = weights.subarray(t * n, (t + 1) * n);
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += w[j] = Math.abs(row[j]! - tau);
+    if (sum > 0) for (let j = 0; j < n; j++) w[j]! *= n / sum;
+    else w.fill(1);
+  }
+  return weights;
+}

@@ -6,9 +6,9 @@
  * block it looks ahead from (predictors.ts) with early stopping on the held-out set (trainer.ts).
  */
 import type { LlamaModel } from "@sieve/model";
-import { Rng } from "@sieve/core";
+import { Rng, getBackend } from "@sieve/core";
 import { collectDejaVuActivations, type DejaVuActivations } from "./collect.js";
-import { topFractionLabels } from "./labels.js";
+import { marginWeights, topFractionLabels } from "./labels.js";
 import { dejavuShapeOf, predictorSourceBlock, type DejaVuBlockPredictors, type DejaVuPredictors, type DejaVuShape } from "./predictors.js";
 import { selectionRecall, type SelectionRecall } from "./recall.js";
 import { trainPredictor, type LabeledRows, type PredictorTrainResult } from "./trainer.js";
@@ -28,10 +28,22 @@ export interface DejaVuTrainOptions {
   seed?: number;
   /** Use at most this many calibration tokens (default: all). */
   maxTokens?: number;
+  /** Adam step size (default 1e-2). */
   learningRate?: number;
+  /** Rows per mini-batch (default 256). */
   batchSize?: number;
+  /** Most passes over the training rows; the cosine schedule spans them (default 12). */
   maxEpochs?: number;
+  /** Epochs without a held-out improvement before stopping (default 4). */
   patience?: number;
+  /** Step size over training (default "cosine"; see trainer.ts). */
+  schedule?: "cosine" | "constant";
+  /**
+   * "margin" (default): each label's BCE term is weighted by how far the item's contribution lies
+   * from the token's keep/drop boundary (labels.ts, marginWeights), so training chases the
+   * contribution mass a wrong choice loses; "none": plain BCE.
+   */
+  labelWeighting?: "margin" | "none";
   /** Budgets at which held-out recall is reported (default: the trained budgets). */
   recallBudgets?: { mlp?: number[]; heads?: number[] };
   /** Progress lines ("block 2 mlp: 7 epochs ..."). */
@@ -83,6 +95,8 @@ export function trainDejaVuFromActivations(acts: DejaVuActivations, shape: DejaV
   // (docs/results/dejavu.md); DejaVu's own predictors use about dim / 12 at dim 12288.
   const mlpRank = options.mlpRank ?? clamp(Math.round(shape.dim / 4), 64, 1024);
   const headRank = options.headRank ?? clamp(Math.round(shape.dim / 8), 16, 256);
+  const labelWeighting = options.labelWeighting ?? "margin";
+  if (labelWeighting !== "margin" && labelWeighting !== "none") throw new RangeError(`trainDejaVu: labelWeighting must be "margin" or "none", got ${JSON.stringify(labelWeighting)}`);
   const split = splitRows(acts, options.heldOutFraction ?? 0.15, seed);
   const started = performance.now();
   const blocks: DejaVuBlockPredictors[] = [];
@@ -93,20 +107,28 @@ export function trainDejaVuFromActivations(acts: DejaVuActivations, shape: DejaV
     const train = (contrib: Float32Array, n: number, budget: number, rank: number, what: string): [PredictorTrainResult, PredictorReport] => {
       const t0 = performance.now();
       const labels = topFractionLabels(contrib, acts.rows, n, budget);
-      const pick = (rows: Int32Array): LabeledRows => ({ x: gatherRows(inputs, shape.dim, rows), labels: gatherRows(labels, n, rows), rows: rows.length });
+      const weights = labelWeighting === "margin" ? marginWeights(contrib, acts.rows, n, budget) : undefined;
+      const pick = (rows: Int32Array): LabeledRows => ({
+        x: gatherRows(inputs, shape.dim, rows),
+        labels: gatherRows(labels, n, rows),
+        weights: weights && gatherRows(weights, n, rows),
+        rows: rows.length,
+      });
       const result = trainPredictor(pick(split.train), pick(split.heldOut), {
         rank,
-        learningRate: options.learningRate,
-        batchSize: options.batchSize,
-        maxEpochs: options.maxEpochs,
-        patience: options.patience,
+        // The recipe measured in docs/results/dejavu.md ("What changed").
+        learningRate: options.learningRate ?? 1e-2,
+        batchSize: options.batchSize ?? 256,
+        maxEpochs: options.maxEpochs ?? 12,
+        patience: options.patience ?? 4,
+        schedule: options.schedule,
         // A different stream per predictor, all fixed by the one seed.
         seed: seed * 1000 + block * 2 + (what === "mlp" ? 0 : 1),
       });
       const evalRows = split.heldOut.length > 0 ? split.heldOut : split.train;
       const x = gatherRows(inputs, shape.dim, evalRows);
       const scores = new Float32Array(evalRows.length * n);
-      result.predictor.scores(scores, x, evalRows.length);
+      result.predictor.scoresOn(getBackend(), scores, x, evalRows.length, new Float32Array(evalRows.length * rank));
       const truth = gatherRows(contrib, n, evalRows);
       const budgets = (what === "mlp" ? options.recallBudgets?.mlp : options.recallBudgets?.heads) ?? [budget];
       const report: PredictorReport = {
@@ -137,6 +159,7 @@ export function trainDejaVuFromActivations(acts: DejaVuActivations, shape: DejaV
     predictor_input: "attention input (RMS-normalised residual) of block max(k-1, 0)",
     mlp_label: "top mlpBudget fraction per token by |silu(gate_j x) * up_j x| * ||W_down[:, j]||",
     head_label: "top headBudget fraction per token by ||W_o[:, head h] attn_h||",
+    label_weighting: labelWeighting === "margin" ? "BCE weighted by |contribution - keep boundary| (mean 1 per token)" : "none",
     mlp_rank: String(mlpRank),
     head_rank: String(headRank),
     seed: String(seed),

@@ -1,7 +1,9 @@
 import { Rng, getBackend } from "@sieve/core";
 import { describe, expect, it } from "vitest";
 import { Adam } from "./adam.js";
+import { marginWeights } from "./labels.js";
 import { LowRankPredictor } from "./predictor.js";
+import { PredictorWorkspace, gradientStep } from "./predictor-step.js";
 import { bceLoss, trainPredictor, type LabeledRows } from "./trainer.js";
 
 /** Labels y_j = [w_j · x > 0]: linearly separable, so a predictor can learn them well. */
@@ -54,6 +56,51 @@ describe("trainPredictor", () => {
     const kept = bceLoss(stopped.predictor, noise);
     const best = stopped.bestEpoch > 0 ? stopped.history[stopped.bestEpoch - 1]!.heldOutLoss : stopped.initialHeldOutLoss;
     expect(kept).toBeCloseTo(best, 5);
+  });
+});
+
+describe("gradientStep", () => {
+  it("matches central finite differences of the weighted BCE (odd shapes, ReLU units on and off)", () => {
+    const rng = new Rng(17);
+    const [d, r, n, rows] = [7, 5, 11, 9];
+    const p = LowRankPredictor.init(d, r, n, rng);
+    p.b1.set(rng.fillNormal(new Float32Array(r), 0, 0.5));
+    p.b2.set(rng.fillNormal(new Float32Array(n), 0, 0.5));
+    const x = rng.fillNormal(new Float32Array(rows * d));
+    const labels = Uint8Array.from({ length: rows * n }, () => (rng.next() < 0.4 ? 1 : 0));
+    const weights = Float32Array.from({ length: rows * n }, () => 0.2 + 2 * rng.next());
+    const data = { x, labels, weights, rows };
+    const ws = new PredictorWorkspace(d, r, n, rows);
+    const backend = getBackend();
+    const summed = gradientStep(backend, p, ws, x, labels, weights, rows);
+    expect(summed / (rows * n)).toBeCloseTo(bceLoss(p, data), 5);
+    const analytic = { w1: ws.grads.w1.slice(), b1: ws.grads.b1.slice(), w2: ws.grads.w2.slice(), b2: ws.grads.b2.slice() };
+    const h = 1e-2;
+    for (const [name, param] of [["w1", p.w1], ["b1", p.b1], ["w2", p.w2], ["b2", p.b2]] as const) {
+      for (let i = 0; i < param.length; i += 3) {
+        const keep = param[i]!;
+        param[i] = keep + h;
+        const up = bceLoss(p, data);
+        param[i] = keep - h;
+        const down = bceLoss(p, data);
+        param[i] = keep;
+        // f32 forward passes and a finite step (curvature, ReLU kinks): a loose relative tolerance; a
+        // wrong transpose or a missing ReLU gate is off by far more.
+        const numeric = (up - down) / (2 * h);
+        expect(Math.abs(analytic[name][i]! - numeric), `${name}[${i}]`).toBeLessThan(1e-3 + 0.02 * Math.abs(numeric));
+      }
+    }
+  });
+});
+
+describe("marginWeights", () => {
+  it("weights each label by its distance from the keep/drop boundary, mean 1 per row", () => {
+    const scores = Float32Array.from([5, 1, 3, 2, 0.5, 0.5, 0.5, 0.5]);
+    const w = marginWeights(scores, 2, 4, 0.5);
+    // Row 0: sorted 1 2 3 5, boundary 2.5 between the 2nd and 3rd largest; distances 2.5 1.5 0.5 0.5, sum 5.
+    expect(Array.from(w.subarray(0, 4)).map((v) => +v.toFixed(5))).toEqual([2, 1.2, 0.4, 0.4]);
+    // Row 1 is all ties: every choice is as good, weights fall back to 1.
+    expect(Array.from(w.subarray(4))).toEqual([1, 1, 1, 1]);
   });
 });
 

@@ -1,12 +1,13 @@
 /**
- * Trains one LowRankPredictor: binary cross-entropy (with logits) against 0/1 labels, Adam,
- * shuffled mini-batches from a fixed seed, and early stopping on held-out rows (the weights of
- * the best held-out epoch are returned). Plain loops over f32 arrays: predictors are small
- * (d x r + r x N), so a few epochs over some thousand tokens take seconds.
+ * Trains one LowRankPredictor: binary cross-entropy (with logits, optionally weighted per label)
+ * against 0/1 labels, Adam with a cosine-decayed step size, shuffled mini-batches from a fixed
+ * seed, and early stopping on held-out rows (the weights of the best held-out epoch are returned).
+ * Products run on a kernel backend's matmul (predictor-step.ts), so the native GEMM does the work.
  */
-import { Rng } from "@sieve/core";
+import { Rng, getBackend, type KernelBackend } from "@sieve/core";
 import { Adam } from "./adam.js";
 import { LowRankPredictor } from "./predictor.js";
+import { PredictorWorkspace, bceWithLogit, forwardBatch, gradientStep } from "./predictor-step.js";
 
 /** Rows of inputs with one 0/1 label per output. */
 export interface LabeledRows {
@@ -14,6 +15,11 @@ export interface LabeledRows {
   x: Float32Array;
   /** [rows, outFeatures], 1 = important. */
   labels: Uint8Array;
+  /**
+   * [rows, outFeatures], optional weight of each label's loss term (cost-sensitive training: a
+   * neuron far from the keep/drop boundary costs more to get wrong; see labels.ts marginWeights).
+   */
+  weights?: Float32Array;
   rows: number;
 }
 
@@ -32,6 +38,13 @@ export interface PredictorTrainOptions {
   minImprovement?: number;
   /** Seeds the initial weights and the shuffling (default 0). */
   seed?: number;
+  /**
+   * Step size over training: "cosine" decays it from learningRate to 0 over maxEpochs (default;
+   * the late small steps settle the ranking near the keep/drop boundary), "constant" keeps it.
+   */
+  schedule?: "cosine" | "constant";
+  /** Runs the products (default: the active backend). */
+  backend?: KernelBackend;
 }
 
 export interface EpochRecord {
@@ -49,30 +62,24 @@ export interface PredictorTrainResult {
   stoppedEarly: boolean;
 }
 
-/** Mean binary cross-entropy (nats per label) of a predictor on labeled rows. */
-export function bceLoss(predictor: LowRankPredictor, data: LabeledRows): number {
+/** Mean (weighted) binary cross-entropy (nats per label) of a predictor on labeled rows. */
+export function bceLoss(predictor: LowRankPredictor, data: LabeledRows, backend: KernelBackend = getBackend()): number {
   const n = predictor.outFeatures;
-  const chunk = 256;
-  const z = new Float32Array(chunk * n);
-  const hidden = new Float32Array(predictor.rank);
+  const chunk = 512;
+  const ws = new PredictorWorkspace(predictor.inFeatures, predictor.rank, n, Math.min(chunk, Math.max(1, data.rows)));
   let sum = 0;
   for (let start = 0; start < data.rows; start += chunk) {
     const rows = Math.min(chunk, data.rows - start);
-    predictor.scores(z, data.x.subarray(start * predictor.inFeatures), rows, hidden);
-    const y = data.labels.subarray(start * n, (start + rows) * n);
-    for (let i = 0; i < rows * n; i++) sum += bceWithLogit(z[i]!, y[i]!);
+    const z = forwardBatch(backend, predictor, ws, data.x.subarray(start * predictor.inFeatures), rows);
+    const o = start * n;
+    for (let i = 0; i < rows * n; i++) sum += (data.weights ? data.weights[o + i]! : 1) * bceWithLogit(z[i]!, data.labels[o + i]!);
   }
   return data.rows > 0 ? sum / (data.rows * n) : Number.NaN;
 }
 
-/** softplus(z) - y z, computed without overflow. */
-function bceWithLogit(z: number, y: number): number {
-  return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y * z;
-}
-
 function checkRows(name: string, data: LabeledRows, d: number, n: number): void {
-  if (data.x.length !== data.rows * d || data.labels.length !== data.rows * n) {
-    throw new RangeError(`trainPredictor: ${name} has x of ${data.x.length} and labels of ${data.labels.length} values for ${data.rows} rows (expected ${d} and ${n} per row)`);
+  if (data.x.length !== data.rows * d || data.labels.length !== data.rows * n || (data.weights && data.weights.length !== data.rows * n)) {
+    throw new RangeError(`trainPredictor: ${name} has x of ${data.x.length}, labels of ${data.labels.length} and weights of ${data.weights?.length ?? "no"} values for ${data.rows} rows (expected ${d}, ${n} and ${n} per row)`);
   }
 }
 
@@ -92,16 +99,21 @@ export function trainPredictor(train: LabeledRows, heldOut: LabeledRows, options
   // Without held-out rows, early stopping watches the training loss instead.
   const validation = heldOut.rows > 0 ? heldOut : train;
 
-  const grads = { w1: new Float32Array(d * r), b1: new Float32Array(r), w2: new Float32Array(r * n), b2: new Float32Array(n) };
-  const adam = new Adam([model.w1, model.b1, model.w2, model.b2], { learningRate: options.learningRate ?? 1e-2 });
-  const act = new Float32Array(batchSize * r);
-  const dz = new Float32Array(batchSize * n);
-  const dAct = new Float32Array(batchSize * r);
+  const backend = options.backend ?? getBackend();
+  const learningRate = options.learningRate ?? 1e-2;
+  const schedule = options.schedule ?? "cosine";
+  if (schedule !== "cosine" && schedule !== "constant") throw new RangeError(`trainPredictor: schedule must be "cosine" or "constant", got ${JSON.stringify(schedule)}`);
+  const ws = new PredictorWorkspace(d, r, n, batchSize);
+  const { grads } = ws;
+  const adam = new Adam([model.w1, model.b1, model.w2, model.b2], { learningRate });
   const xb = new Float32Array(batchSize * d);
   const yb = new Uint8Array(batchSize * n);
+  const wb = train.weights ? new Float32Array(batchSize * n) : undefined;
   const order = Int32Array.from({ length: train.rows }, (_, i) => i);
+  const stepsPerEpoch = Math.ceil(train.rows / batchSize);
+  let step = 0;
 
-  const initialHeldOutLoss = bceLoss(model, validation);
+  const initialHeldOutLoss = bceLoss(model, validation, backend);
   let best = model.clone();
   let bestLoss = initialHeldOutLoss;
   let bestEpoch = 0;
@@ -117,11 +129,13 @@ export function trainPredictor(train: LabeledRows, heldOut: LabeledRows, options
         const src = order[start + t]!;
         xb.set(train.x.subarray(src * d, (src + 1) * d), t * d);
         yb.set(train.labels.subarray(src * n, (src + 1) * n), t * n);
+        wb?.set(train.weights!.subarray(src * n, (src + 1) * n), t * n);
       }
-      lossSum += batchStep(model, xb, yb, rows, act, dz, dAct, grads);
-      adam.step([grads.w1, grads.b1, grads.w2, grads.b2]);
+      lossSum += gradientStep(backend, model, ws, xb, yb, wb, rows);
+      const progress = step++ / (maxEpochs * stepsPerEpoch);
+      adam.step([grads.w1, grads.b1, grads.w2, grads.b2], schedule === "cosine" ? learningRate * 0.5 * (1 + Math.cos(Math.PI * progress)) : learningRate);
     }
-    const heldOutLoss = bceLoss(model, validation);
+    const heldOutLoss = bceLoss(model, validation, backend);
     history.push({ trainLoss: lossSum / (train.rows * n), heldOutLoss });
     if (heldOutLoss < bestLoss * (1 - minImprovement)) {
       best = model.clone();
@@ -133,78 +147,6 @@ export function trainPredictor(train: LabeledRows, heldOut: LabeledRows, options
     }
   }
   return { predictor: best, initialHeldOutLoss, history, bestEpoch, stoppedEarly: false };
-}
-
-/**
- * Forward and backward over one mini-batch; fills `grads` with the gradient of the batch's mean
- * loss (mean over rows and outputs) and returns the batch's summed loss.
- */
-function batchStep(
-  p: LowRankPredictor,
-  x: Float32Array,
-  y: Uint8Array,
-  rows: number,
-  act: Float32Array,
-  dz: Float32Array,
-  dAct: Float32Array,
-  grads: { w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array },
-): number {
-  const { inFeatures: d, rank: r, outFeatures: n, w1, b1, w2, b2 } = p;
-  const scale = 1 / (rows * n);
-  let loss = 0;
-  grads.w1.fill(0);
-  grads.b1.fill(0);
-  grads.w2.fill(0);
-  grads.b2.fill(0);
-  for (let t = 0; t < rows; t++) {
-    // Forward: hidden pre-activations, then logits.
-    const a = act.subarray(t * r, (t + 1) * r);
-    a.set(b1);
-    for (let i = 0; i < d; i++) {
-      const xi = x[t * d + i]!;
-      if (xi === 0) continue;
-      for (let j = 0; j < r; j++) a[j]! += xi * w1[i * r + j]!;
-    }
-    const z = dz.subarray(t * n, (t + 1) * n);
-    z.set(b2);
-    for (let j = 0; j < r; j++) {
-      const h = a[j]!;
-      if (!(h > 0)) continue;
-      for (let c = 0; c < n; c++) z[c]! += h * w2[j * n + c]!;
-    }
-    // Loss and dL/dz = (sigmoid(z) - y) / (rows * n), in place of z.
-    for (let c = 0; c < n; c++) {
-      const zc = z[c]!;
-      const yc = y[t * n + c]!;
-      loss += bceWithLogit(zc, yc);
-      z[c] = (1 / (1 + Math.exp(-zc)) - yc) * scale;
-    }
-    // Backward through W2 (only active hidden units carry gradient).
-    const da = dAct.subarray(t * r, (t + 1) * r);
-    for (let j = 0; j < r; j++) {
-      const h = a[j]!;
-      if (!(h > 0)) {
-        da[j] = 0;
-        continue;
-      }
-      let s = 0;
-      const wo = j * n;
-      for (let c = 0; c < n; c++) {
-        s += z[c]! * w2[wo + c]!;
-        grads.w2[wo + c]! += h * z[c]!;
-      }
-      da[j] = s;
-      grads.b1[j]! += s;
-    }
-    for (let c = 0; c < n; c++) grads.b2[c]! += z[c]!;
-    for (let i = 0; i < d; i++) {
-      const xi = x[t * d + i]!;
-      if (xi === 0) continue;
-      const wo = i * r;
-      for (let j = 0; j < r; j++) grads.w1[wo + j]! += xi * da[j]!;
-    }
-  }
-  return loss;
 }
 
 function shuffle(order: Int32Array, rng: Rng): void {
