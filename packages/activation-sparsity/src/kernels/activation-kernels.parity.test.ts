@@ -12,8 +12,14 @@ import { Rng, nativeOrNull, normalThreshold, randomVector, randomWeight, relativ
 const native = nativeOrNull();
 const ref = referenceActivationKernels;
 const DTYPES: WeightDType[] = ["f32", "f16", "bf16"];
-/** [inFeatures k, outFeatures n]: tiny, odd, vector-tail and multi-thread sizes. */
-const SHAPES: Array<[number, number]> = [[1, 1], [7, 5], [33, 17], [64, 64], [130, 257], [300, 999], [2048, 96]];
+/**
+ * [inFeatures k, outFeatures n]: tiny, odd, vector-tail and multi-thread sizes; [40, 4200] has
+ * rows longer than the kernels' prefetch distance (16 KB over the rows in flight) even when two
+ * threads split the columns, so the prefetch runs within the current rows, not whole rows ahead.
+ */
+const SHAPES: Array<[number, number]> = [[1, 1], [7, 5], [33, 17], [64, 64], [130, 257], [300, 999], [2048, 96], [40, 4200]];
+/** Token rows of the batched (union) kernels: every size of the register-tiled path (1-8), the streaming tiles (9-16) and the packed GEMM (17+). */
+const ROWS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 17, 19];
 const TOL = 2e-5;
 
 /** A random [n, k] weight, its input-major transpose, and an input with its threshold. */
@@ -92,7 +98,7 @@ function matmulCases(): Case[] {
   const cases: Case[] = [];
   for (const dtype of DTYPES) {
     for (const [kk, n] of SHAPES.slice(1)) {
-      for (const rows of [2, 4, 5, 13, 19]) {
+      for (const rows of ROWS) {
         const { wt, x, t, bias } = problem(rng, kk, n, dtype, 0.6, rows);
         const keptR = new Float64Array(1);
         const count = ref.thresholdSelect(new Int32Array(kk), x, rows, kk, t, keptR);

@@ -1,9 +1,12 @@
 /**
  * Most token rows per call for which TealLinear (and CatsMlp) still run the sparse kernels over
  * the union of the rows' kept inputs; above it, the dense input-major product on the thresholded
- * rows. Measured with tooling/activation/speed.ts on TinyLlama-1.1B f16 at 50% sparsity (batch
- * sweep in docs/results/activation-speed.md): the union still skips 25% of the weight rows at 2
- * rows and 6% at 4, and nothing from 8 on (the union of 8 rows' kept inputs is everything), where
- * both paths run the same streaming kernel; prefill-sized batches go to the packed GEMM dense.
+ * rows (the same kernels with every input, so the choice only matters where the union still skips
+ * something). Measured with tooling/activation/kernel-bench.ts --batch (TinyLlama-1.1B shapes,
+ * f16, 50% sparsity, random inputs; /tmp/teal-kernels-f16-batch.md of the run that set it): the
+ * union skips ~25% of the weight rows at 2 rows (1.15-1.36x the dense input-major call), ~6% at 4
+ * (0.96-1.07x on q/o, k/v, down: within noise) and under 0.5% from 8 on (0.93-1.11x: nothing to
+ * gain, only the index list to walk). At 65% sparsity 4 rows still skip 18%, so 4 is where
+ * skipping stops paying on this model; prefill-sized batches go to the packed GEMM dense.
  */
-export const DEFAULT_TEAL_DENSE_ABOVE = 8;
+export const DEFAULT_TEAL_DENSE_ABOVE = 4;

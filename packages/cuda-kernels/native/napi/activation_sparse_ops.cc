@@ -4,12 +4,16 @@
 // silently count an input twice), and that outputs share no memory with inputs. A bad call throws
 // a TypeError/RangeError naming the function and the argument.
 #include <cstdint>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "napi/args.h"
 #include "napi/op_checks.h"
 #include "napi/registry.h"
+#include "cpu/measure_kernels.h"
 #include "sieve/activation_sparse_kernels.h"
+#include "sieve/thread_pool.h"
 
 namespace sieve::napi {
 namespace {
@@ -204,6 +208,34 @@ Napi::Value CatsMlpGemv(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// tealReadProbe(data) -> a sum of data: the streaming-read loop of measureReadBandwidth over a
+// caller's array, split over the pool's threads like the kernels. Benchmarks time it on the same
+// cold matrices, of the same byte count, in alternation with the kernel calls
+// (tooling/activation/kernel-bench.ts), which a long one-off probe under a shared machine's load
+// cannot match. Reads the largest multiple of 64 floats per thread; the rest is ignored.
+Napi::Value TealReadProbe(const Napi::CallbackInfo& info) {
+  constexpr const char* fn = "tealReadProbe";
+  const auto data = f32(info, 0, fn, "data");
+  const int64_t length = static_cast<int64_t>(data.length);
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), length / 64));
+  const int64_t per = length / parts / 64 * 64;
+  std::vector<float> sums(static_cast<size_t>(parts), 0.0f);
+  parallel_for(parts, 1, [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+#if defined(SIEVE_HAVE_AVX2_BUILD)
+      if (cpu::active_isa() == cpu::Isa::Avx2) {
+        sums[static_cast<size_t>(p)] = cpu::detail::read_sum_avx2(data.data + p * per, per);
+        continue;
+      }
+#endif
+      sums[static_cast<size_t>(p)] = cpu::detail::read_sum_portable(data.data + p * per, per);
+    }
+  });
+  double total = 0;
+  for (float v : sums) total += v;
+  return Napi::Number::New(info.Env(), total);
+}
+
 // activationSparseKernels() -> { op: variant } for the active ISA.
 Napi::Value ActivationSparseKernels(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
@@ -219,6 +251,7 @@ void RegisterActivationSparseOps(Napi::Env env, Napi::Object exports) {
   exports.Set("sparseMatmulIm", Napi::Function::New(env, guarded<SparseMatmulIm>, "sparseMatmulIm"));
   exports.Set("gatherRowsMatmul", Napi::Function::New(env, guarded<GatherRowsMatmul>, "gatherRowsMatmul"));
   exports.Set("catsMlpGemv", Napi::Function::New(env, guarded<CatsMlpGemv>, "catsMlpGemv"));
+  exports.Set("tealReadProbe", Napi::Function::New(env, guarded<TealReadProbe>, "tealReadProbe"));
   exports.Set("activationSparseKernels", Napi::Function::New(env, guarded<ActivationSparseKernels>, "activationSparseKernels"));
 }
 

@@ -1,8 +1,8 @@
 // AVX2 sparse_matmul_im: the input-major product over the union of several rows' kept inputs.
 //
 // Up to 16 rows (batched decode) the weight stream still binds, so the kernels stream instead of
-// packing. Up to 4 rows: the batch-1 GEMV's pattern (few_rows_columns; measured 1.6x the tile
-// kernel's speed at 1-2 rows). 5 to 16 rows: the active rows go by in panels of 32; each panel's
+// packing. Up to 8 rows: the batch-1 GEMV's pattern with the weights held in registers across the
+// token rows (few_rows_columns). 9 to 16 rows: the active rows go by in panels of 32; each panel's
 // rows are read once, tile by tile along the thread's output columns (16 columns: 32 or 64
 // contiguous bytes per row), and each tile serves all token rows from L1 through a register tile
 // of up to 6 rows x 16 columns; the next panel is prefetched, row after row, meanwhile. The
@@ -136,45 +136,99 @@ void stream_columns(float* out, int64_t m, const float* xs, const int32_t* idx, 
   }
 }
 
-// Few token rows (m <= kFewRows): the batch-1 GEMV's memory pattern, groups of 8 weight rows
-// advancing together through the thread's columns in L1-sized chunks, each chunk used by every
-// token row in turn (axpy_rows into that row's output). The rows the group after next will read
-// are prefetched by the first token row's pass, exactly as in the GEMV.
-constexpr int64_t kFewRows = 4;
-constexpr int kFewGroup = 8;
-constexpr int64_t kFewChunk = 512;  // columns per chunk: 8 rows x 1-2 KB plus m x 2 KB of outputs in L1
+// Few token rows (m <= kFewRows): the batch-1 GEMV's memory pattern, kFewGroup weight rows
+// advancing together through the thread's columns (DRAM streams them, with the batch-1 kernel's
+// byte-distance prefetch along the list of active rows), each 16-column step of those rows loaded
+// and widened ONCE into registers and multiplied into every token row's outputs in turn. Earlier
+// this re-read the step from L1 and widened it again for each token row (axpy_rows per row),
+// which bound at 2-4 rows on loads and conversions: 40-50% of the read bandwidth at 2-4 rows,
+// 20-30% at 8 (tooling/activation/kernel-bench.ts --batch). The outputs of the thread's columns
+// for all m rows stay in L1/L2 (m x 4 bytes x columns).
+constexpr int64_t kFewRows = 8;
+constexpr int kFewGroup = 4;  // 8 ymm of widened weights + 4 accumulators + 2 broadcasts
+constexpr int64_t kFewPrefetchBytes = 16384;
+
+// out[t * n + c0 + 0:len) += sum_r cs[r * m + t] * w[off[r] + 0:len) for t < m; prefetching
+// as in axpy_rows_ahead (activation_sparse_rows.h).
+template <WDType D, int R>
+inline void axpy_rows_tokens(float* out, int64_t n, int64_t m, const void* w, const int64_t* off, const float* cs,
+                             int64_t len, const int64_t* far, const int64_t* far_next, int64_t dc) {
+  int64_t c = 0;
+  for (; c + 16 <= len; c += 16) {
+    if (D == WDType::F32 || (c & 31) == 0) {
+      const int64_t t = c + dc;
+      const int64_t* rows = t < len ? far : far_next;
+      if (rows) {
+        const int64_t col = t < len ? t : t - len;
+        for (int r = 0; r < R; ++r) _mm_prefetch(byte_at<D>(w, rows[r] + col), _MM_HINT_T0);
+      }
+    }
+    __m256 w0[R], w1[R];
+    for (int r = 0; r < R; ++r) {
+      w0[r] = load8<D>(w, off[r] + c);
+      w1[r] = load8<D>(w, off[r] + c + 8);
+    }
+    float* o = out + c;
+    int64_t t = 0;
+    for (; t + 2 <= m; t += 2, o += 2 * n) {  // two token rows at a time: independent FMA chains
+      __m256 a0 = _mm256_loadu_ps(o), a1 = _mm256_loadu_ps(o + 8);
+      __m256 b0 = _mm256_loadu_ps(o + n), b1 = _mm256_loadu_ps(o + n + 8);
+      for (int r = 0; r < R; ++r) {
+        const __m256 s0 = _mm256_broadcast_ss(cs + r * m + t), s1 = _mm256_broadcast_ss(cs + r * m + t + 1);
+        a0 = _mm256_fmadd_ps(s0, w0[r], a0);
+        a1 = _mm256_fmadd_ps(s0, w1[r], a1);
+        b0 = _mm256_fmadd_ps(s1, w0[r], b0);
+        b1 = _mm256_fmadd_ps(s1, w1[r], b1);
+      }
+      _mm256_storeu_ps(o, a0);
+      _mm256_storeu_ps(o + 8, a1);
+      _mm256_storeu_ps(o + n, b0);
+      _mm256_storeu_ps(o + n + 8, b1);
+    }
+    if (t < m) {
+      __m256 a0 = _mm256_loadu_ps(o), a1 = _mm256_loadu_ps(o + 8);
+      for (int r = 0; r < R; ++r) {
+        const __m256 s0 = _mm256_broadcast_ss(cs + r * m + t);
+        a0 = _mm256_fmadd_ps(s0, w0[r], a0);
+        a1 = _mm256_fmadd_ps(s0, w1[r], a1);
+      }
+      _mm256_storeu_ps(o, a0);
+      _mm256_storeu_ps(o + 8, a1);
+    }
+  }
+  for (; c < len; ++c) {  // the last len % 16 columns
+    for (int64_t t = 0; t < m; ++t) {
+      float a = out[t * n + c];
+      for (int r = 0; r < R; ++r) a += cs[r * m + t] * load1<D>(w, off[r] + c);
+      out[t * n + c] = a;
+    }
+  }
+}
 
 template <WDType D>
 void few_rows_columns(float* out, int64_t m, const float* xs, const int32_t* idx, int64_t count, const void* wt,
                       int64_t n, const float* bias, int64_t c0, int64_t c1) {
   for (int64_t t = 0; t < m; ++t)
     for (int64_t c = c0; c < c1; ++c) out[t * n + c] = bias ? bias[c] : 0.0f;
-  const int64_t group_bytes = kFewGroup * (c1 - c0) * bytes_per_weight<D>();
-  const int64_t ahead = imax(1, imin(16, (8192 + group_bytes - 1) / imax(1, group_bytes))) * kFewGroup;
-  int64_t row[kFewGroup], pf_row[kFewGroup] = {}, off[kFewGroup], pf[kFewGroup];
-  float s[kFewGroup];
+  const int64_t len = c1 - c0;
+  const int64_t dc = imax(32, kFewPrefetchBytes / (kFewGroup * bytes_per_weight<D>()) / 32 * 32);
+  const int64_t groups_ahead = dc / imax(1, len), dc_rest = dc - groups_ahead * len;
+  int64_t off[kFewGroup], far[kFewGroup], far_next[kFewGroup];
+  auto rows_of = [&](int64_t* dst, int64_t first) -> const int64_t* {
+    if (first + kFewGroup > count) return nullptr;
+    for (int r = 0; r < kFewGroup; ++r) dst[r] = (idx ? idx[first + r] : first + r) * n + c0;
+    return dst;
+  };
   int64_t i = 0;
   for (; i + kFewGroup <= count; i += kFewGroup) {
-    const bool prefetch = i + ahead + kFewGroup <= count;
-    for (int r = 0; r < kFewGroup; ++r) {
-      row[r] = (idx ? idx[i + r] : i + r) * n;
-      if (prefetch) pf_row[r] = (idx ? idx[i + ahead + r] : i + ahead + r) * n;
-    }
-    for (int64_t cb = c0; cb < c1; cb += kFewChunk) {
-      const int64_t len = imin(kFewChunk, c1 - cb);
-      for (int r = 0; r < kFewGroup; ++r) {
-        off[r] = row[r] + cb;
-        pf[r] = pf_row[r] + cb;
-      }
-      for (int64_t t = 0; t < m; ++t) {
-        for (int r = 0; r < kFewGroup; ++r) s[r] = xs[(i + r) * m + t];
-        axpy_rows<D, kFewGroup>(out + t * n + cb, wt, off, s, len, prefetch && t == 0 ? pf : nullptr);
-      }
-    }
+    rows_of(off, i);
+    const int64_t* f = groups_ahead == 0 ? off : rows_of(far, i + groups_ahead * kFewGroup);
+    const int64_t* fn = rows_of(far_next, i + (groups_ahead + 1) * kFewGroup);
+    axpy_rows_tokens<D, kFewGroup>(out + c0, n, m, wt, off, xs + i * m, len, f, fn, dc_rest);
   }
   for (; i < count; ++i) {
     off[0] = (idx ? idx[i] : i) * n + c0;
-    for (int64_t t = 0; t < m; ++t) axpy_rows<D, 1>(out + t * n + c0, wt, off, xs + i * m + t, c1 - c0);
+    axpy_rows_tokens<D, 1>(out + c0, n, m, wt, off, xs + i * m, len, nullptr, nullptr, 0);
   }
 }
 

@@ -7,6 +7,15 @@
 // caller adds the partials (n floats per extra thread: nothing next to the weight stream). The
 // alternative, splitting output columns, cuts every row into per-thread pieces; it is kept for
 // measurement (SparseSplit::Columns) and measured slower or equal (docs/results/activation-speed.md).
+//
+// Limit measured on the 2-core Xeon VM (tooling/activation/kernel-bench.ts, % of a read probe of
+// the same bytes): rows of 8-11 KB (f32 q/o, gate/up, down) stream at ~90-98% of the probe at
+// 25-65% sparsity, 4 KB rows (f16 q/o, down) at ~80-90%, and 512 B rows (f16 k/v) at 25-45%. The
+// loss grows as rows get shorter, most likely because the hardware prefetchers run past the end of
+// each active row into the skipped one after it: with the same kernel, skipping one contiguous
+// block of rows streams k/v at ~92%, skipping every other 4 KB block at 63%. No prefetch distance,
+// hint (T2, NTA) or access order (whole-row zig-zag prefetch) tried in a standalone harness
+// changed that.
 #include "cpu/avx2/activation_sparse_rows.h"
 #include "cpu/parallel.h"
 #include "sieve/activation_sparse_kernels.h"
@@ -23,34 +32,41 @@ thread_local FloatScratch t_partials;
 int64_t parts_for(int64_t weights) { return imax(1, imin(num_threads(), weights / kWeightsPerThread)); }
 
 // acc[0:len) += sum over active i in [b, e) of x[idx[i]] * wt[idx[i], c0 : c0 + len).
-// Rows in flight together: 8 measured ahead of 4 and 2 in batch-1 decode of TinyLlama-1.1B f16
-// at 50% and 65% sparsity (tooling/activation, alternating runs; the margins are a few percent).
+// Rows in flight together: 8 measured ahead of 4 and 6 (and of 2 earlier) in the batch-1 TEAL
+// microbenchmark at TinyLlama-1.1B shapes (tooling/activation/kernel-bench.ts).
 constexpr int kGroup = 8;
-// While a group runs, the rows `ahead` groups later are prefetched, `ahead` chosen so that about
-// kPrefetchBytes are in flight: short rows (k/v projections, 512 bytes in f16) need several
-// groups of distance, long rows one. Without the prefetch, each group's first cache lines wait
-// for DRAM (the hardware prefetcher restarts at every row, whose start is not predictable).
-constexpr int64_t kPrefetchBytes = 8192;
+// Prefetch distance along the stream of active rows, in bytes: while one group is read, the bytes
+// kPrefetchBytes further along (later columns of the same rows, or the next groups' rows) are
+// prefetched. Without it each row's first lines wait for DRAM (the hardware prefetcher restarts
+// at every row, whose start it cannot predict). A fixed byte distance replaced "one or more whole
+// groups ahead", which prefetched 90 KB ahead on 11 KB rows (gate/up) and overflowed L1: 3-6%
+// more of the read bandwidth at q/o, gate/up and down, 1 and 2 threads (8 KB and 16 KB measured
+// equal within noise, 4 KB slightly lower).
+constexpr int64_t kPrefetchBytes = 16384;
 
 template <WDType D>
 void accumulate_inputs(float* acc, const float* x, const int32_t* idx, int64_t b, int64_t e, const void* wt,
                        int64_t n, int64_t c0, int64_t len) {
-  int64_t off[kGroup], pf[kGroup];
+  int64_t off[kGroup], far[kGroup], far_next[kGroup];
   float s[kGroup];
-  const int64_t group_bytes = kGroup * len * bytes_per_weight<D>();
-  const int64_t ahead = imax(1, imin(16, (kPrefetchBytes + group_bytes - 1) / imax(1, group_bytes))) * kGroup;
+  // The distance in columns of one group (a multiple of 32 so it lands on line starts in f16),
+  // split into whole groups ahead and the columns left over.
+  const int64_t dc = imax(32, kPrefetchBytes / (kGroup * bytes_per_weight<D>()) / 32 * 32);
+  const int64_t groups_ahead = dc / imax(1, len), dc_rest = dc - groups_ahead * len;
+  auto rows_of = [&](int64_t* dst, int64_t first) -> const int64_t* {
+    if (first + kGroup > e) return nullptr;
+    for (int r = 0; r < kGroup; ++r) dst[r] = static_cast<int64_t>(idx[first + r]) * n + c0;
+    return dst;
+  };
   int64_t i = b;
   for (; i + kGroup <= e; i += kGroup) {
     for (int r = 0; r < kGroup; ++r) {
       off[r] = static_cast<int64_t>(idx[i + r]) * n + c0;
       s[r] = x[idx[i + r]];
     }
-    if (i + ahead + kGroup <= e) {
-      for (int r = 0; r < kGroup; ++r) pf[r] = static_cast<int64_t>(idx[i + ahead + r]) * n + c0;
-      axpy_rows<D, kGroup>(acc, wt, off, s, len, pf);
-    } else {
-      axpy_rows<D, kGroup>(acc, wt, off, s, len);
-    }
+    const int64_t* f = groups_ahead == 0 ? off : rows_of(far, i + groups_ahead * kGroup);
+    const int64_t* fn = rows_of(far_next, i + (groups_ahead + 1) * kGroup);
+    axpy_rows_ahead<D, kGroup>(acc, wt, off, s, len, f, fn, dc_rest);
   }
   for (; i < e; ++i) {
     off[0] = static_cast<int64_t>(idx[i]) * n + c0;

@@ -59,6 +59,43 @@ inline void axpy_rows(float* acc, const void* w, const int64_t* off, const float
   }
 }
 
+// axpy_rows for the batch-1 input-major GEMV, which streams a sequence of row groups: while
+// columns c of the current group (rows at off) are read, the line `dc` columns further along that
+// sequence is prefetched: column c + dc of the group `far` (dc < len) or, once that runs past the
+// row end, column c + dc - len of the group after it (`far_next`). far / far_next are nullptr past
+// the end of the list. The distance is fixed in bytes (see kPrefetchBytes in
+// activation_sparse_gemv.cc), so every row length keeps the same amount in flight, and the
+// prefetches walk the rows in the order the loads will, front to back, which DRAM streams best.
+template <WDType D, int R>
+inline void axpy_rows_ahead(float* acc, const void* w, const int64_t* off, const float* s, int64_t len,
+                            const int64_t* far, const int64_t* far_next, int64_t dc) {
+  __m256 sv[R];
+  for (int r = 0; r < R; ++r) sv[r] = _mm256_set1_ps(s[r]);
+  int64_t c = 0;
+  for (; c + 16 <= len; c += 16) {
+    if (D == WDType::F32 || (c & 31) == 0) {  // one prefetch per 64-byte line
+      const int64_t t = c + dc;
+      const int64_t* rows = t < len ? far : far_next;
+      if (rows) {
+        const int64_t col = t < len ? t : t - len;
+        for (int r = 0; r < R; ++r) _mm_prefetch(byte_at<D>(w, rows[r] + col), _MM_HINT_T0);
+      }
+    }
+    __m256 a0 = _mm256_loadu_ps(acc + c), a1 = _mm256_loadu_ps(acc + c + 8);
+    for (int r = 0; r < R; ++r) {
+      a0 = _mm256_fmadd_ps(sv[r], load8<D>(w, off[r] + c), a0);
+      a1 = _mm256_fmadd_ps(sv[r], load8<D>(w, off[r] + c + 8), a1);
+    }
+    _mm256_storeu_ps(acc + c, a0);
+    _mm256_storeu_ps(acc + c + 8, a1);
+  }
+  if (c < len) {  // the last len % 16 columns
+    int64_t tail[R];
+    for (int r = 0; r < R; ++r) tail[r] = off[r] + c;
+    axpy_rows<D, R>(acc + c, w, tail, s, len - c);
+  }
+}
+
 // d[r] = w[off[r] + 0:len) . x[0:len) for R rows sharing each x load.
 template <WDType D, int R>
 inline void dot_rows(float* d, const void* w, const int64_t* off, const float* x, int64_t len) {
