@@ -69,10 +69,15 @@ export interface NativeAddon extends SparseWeightOps, ActivationSparseOps {
   topk(outValues: Float32Array, outIndices: Int32Array, x: Float32Array, rows: number, cols: number, k: number): void;
   crossEntropy(out: Float32Array, logits: Float32Array, targets: Int32Array, rows: number, cols: number): void;
   pagedKvWrite(kPool: Float32Array, vPool: Float32Array, k: Float32Array, v: Float32Array, slots: Int32Array, numTokens: number, nKvHeads: number, headDim: number): void;
+  /**
+   * Causal paged attention. A -1 block-table entry below a token's own page is a hole whose
+   * positions are skipped; `heads` (strictly increasing query-head ids, or null for all) limits
+   * the heads computed and zeroes the other heads' outputs.
+   */
   pagedAttention(
     out: Float32Array, q: Float32Array, kPool: Float32Array, vPool: Float32Array, blockTable: Int32Array,
     tokenSeq: Int32Array, tokenPos: Int32Array, numTokens: number, nHeads: number, nKvHeads: number,
-    headDim: number, pageSize: number, maxPagesPerSeq: number, scale: number,
+    headDim: number, pageSize: number, maxPagesPerSeq: number, scale: number, heads?: Int32Array | null,
   ): void;
 
   /** Streaming read over `bytes` bytes with `threads` threads, best of `repeats`: GB/s. */

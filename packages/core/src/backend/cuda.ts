@@ -48,9 +48,24 @@ export class CudaBackend extends NativeBackend implements KernelBackend {
     this.addon.cuda.rope(x, positions, rows, nHeads, headDim, invFreq, ROPE_STYLE_CODE[style]);
   }
   override pagedAttention(p: PagedAttentionArgs): void {
+    // The CUDA kernel knows neither head subsets nor block-table holes: such calls run on the CPU.
+    if (p.heads || readsHole(p)) {
+      super.pagedAttention(p);
+      return;
+    }
     this.addon.cuda.pagedAttention(
       p.out, p.q, p.kPool, p.vPool, p.blockTable, p.tokenSeq, p.tokenPos,
       p.numTokens, p.nHeads, p.nKvHeads, p.headDim, p.pageSize, p.maxPagesPerSeq, p.scale,
     );
   }
+}
+
+/** Whether some token's pages below its own include a -1 (a hole the CUDA kernel would reject). */
+function readsHole(p: PagedAttentionArgs): boolean {
+  for (let t = 0; t < p.numTokens; t++) {
+    const row = p.tokenSeq[t]! * p.maxPagesPerSeq;
+    const last = Math.floor(p.tokenPos[t]! / p.pageSize);
+    for (let i = 0; i < last; i++) if (p.blockTable[row + i] === -1) return true;
+  }
+  return false;
 }

@@ -34,7 +34,12 @@ export interface PagedAttentionArgs {
   kPool: Float32Array;
   /** [numPages, pageSize, nKvHeads, headDim] value pool. */
   vPool: Float32Array;
-  /** [numSeqs, maxPagesPerSeq] physical page of each logical page. */
+  /**
+   * [numSeqs, maxPagesPerSeq] physical page of each logical page, -1 = unmapped. A -1 entry BELOW a
+   * token's own page is a hole (e.g. a page evicted by StreamingLLM-style cache policies): the
+   * positions of that page are skipped, i.e. simply absent from the token's softmax. The page
+   * holding the token's own position must be mapped (an error otherwise).
+   */
   blockTable: Int32Array;
   /** [numTokens] which block-table row each query token belongs to. */
   tokenSeq: Int32Array;
@@ -49,6 +54,13 @@ export interface PagedAttentionArgs {
   maxPagesPerSeq: number;
   /** Usually 1/sqrt(headDim). */
   scale: number;
+  /**
+   * Optional head subset (e.g. DejaVu's predicted attention heads): strictly increasing query-head
+   * ids in [0, nHeads), the same for every token. Only these heads are computed; the output rows
+   * of every other head are set to ZERO (so the whole output can go through the output
+   * projection unchanged). Omitted = all heads; empty = all outputs zeroed.
+   */
+  heads?: Int32Array;
 }
 
 export interface PagedKvWriteArgs {
@@ -127,7 +139,11 @@ export interface KernelBackend {
 
   /** Writes new keys/values into their pool slots. */
   pagedKvWrite(args: PagedKvWriteArgs): void;
-  /** Causal attention of each query token over its sequence's paged keys/values (GQA aware). */
+  /**
+   * Causal attention of each query token over its sequence's paged keys/values (GQA aware);
+   * holes in the block table are skipped and `heads` limits the heads computed (see
+   * PagedAttentionArgs).
+   */
   pagedAttention(args: PagedAttentionArgs): void;
 }
 

@@ -102,6 +102,12 @@ describe.skipIf(!native)("native ops reject bad arguments", () => {
     ["pagedAttention: infinite scale", callAttn({ scale: Infinity }), RangeError, /\(scale\) must be finite/],
     ["pagedAttention: block table as floats", callAttn({ blockTable: f(6) as unknown as Int32Array }), TypeError, /\(blockTable\)/],
     ["pagedAttention: out aliases q", () => { const p = attn(); a.pagedAttention(p.q, p.q, p.kPool, p.vPool, p.blockTable, p.tokenSeq, p.tokenPos, 2, 2, 1, 4, 2, 3, 0.5); }, RangeError, /out must not share memory with q/],
+    // A -1 below a token's own page is a hole (skipped); at its own page it is still an error.
+    ["pagedAttention: hole at the token's own page", callAttn({ blockTable: i(-1, 0, -1, 3, -1, -1), tokenPos: i(1, 1) }), RangeError, /token 0 \(sequence 0, position 1\) needs logical page 0, but blockTable holds -1/],
+    ["pagedAttention: negative page id other than -1", callAttn({ blockTable: i(-2, 0, -1, 3, -1, -1) }), RangeError, /needs logical page 0, but blockTable holds -2/],
+    ["pagedAttention: heads not increasing", () => { const p = attn(); a.pagedAttention(p.out, p.q, p.kPool, p.vPool, p.blockTable, p.tokenSeq, p.tokenPos, 2, 2, 1, 4, 2, 3, 0.5, i(1, 0)); }, RangeError, /heads\[1\] = 0 must be in \[0, 2\) and greater than the previous entry/],
+    ["pagedAttention: head id out of range", () => { const p = attn(); a.pagedAttention(p.out, p.q, p.kPool, p.vPool, p.blockTable, p.tokenSeq, p.tokenPos, 2, 2, 1, 4, 2, 3, 0.5, i(2)); }, RangeError, /heads\[0\] = 2/],
+    ["pagedAttention: heads as floats", () => { const p = attn(); a.pagedAttention(p.out, p.q, p.kPool, p.vPool, p.blockTable, p.tokenSeq, p.tokenPos, 2, 2, 1, 4, 2, 3, 0.5, f(1) as unknown as Int32Array); }, TypeError, /\(heads\)/],
   );
 
   for (const [name, call, error, message] of cases) {

@@ -5,9 +5,13 @@ import {
   WEIGHT_DTYPE_CODE,
   type BackendDescription,
   type BackendName,
+  type GeluApproximation,
   type KernelBackend,
   type PagedAttentionArgs,
   type PagedKvWriteArgs,
+  type RopeStyle,
+  type WeightData,
+  type WeightDType,
 } from "./kernels.js";
 
 /**
@@ -36,12 +40,12 @@ export class NativeBackend implements KernelBackend {
     return this.addon.setIsa(isa);
   }
 
-  matmul(...a: Parameters<KernelBackend["matmul"]>): void {
-    const [out, x, w, wDtype, m, n, k, bias] = a;
+  // Each method forwards its parameters one by one (no rest/spread): these run ~100 times per
+  // decode step, and the addon checks every argument itself.
+  matmul(out: Float32Array, x: Float32Array, w: WeightData, wDtype: WeightDType, m: number, n: number, k: number, bias?: Float32Array | null): void {
     this.addon.matmul(out, x, w, WEIGHT_DTYPE_CODE[wDtype], m, n, k, bias ?? null);
   }
-  gemv(...a: Parameters<KernelBackend["gemv"]>): void {
-    const [out, x, w, wDtype, n, k, bias] = a;
+  gemv(out: Float32Array, x: Float32Array, w: WeightData, wDtype: WeightDType, n: number, k: number, bias?: Float32Array | null): void {
     this.addon.gemv(out, x, w, WEIGHT_DTYPE_CODE[wDtype], n, k, bias ?? null);
   }
   add(out: Float32Array, a: Float32Array, b: Float32Array): void {
@@ -53,28 +57,25 @@ export class NativeBackend implements KernelBackend {
   scale(out: Float32Array, a: Float32Array, s: number): void {
     this.addon.scale(out, a, s);
   }
-  rmsNorm(...a: Parameters<KernelBackend["rmsNorm"]>): void {
-    this.addon.rmsNorm(...a);
+  rmsNorm(out: Float32Array, x: Float32Array, weight: Float32Array, rows: number, dim: number, eps: number): void {
+    this.addon.rmsNorm(out, x, weight, rows, dim, eps);
   }
-  layerNorm(...a: Parameters<KernelBackend["layerNorm"]>): void {
-    const [out, x, weight, bias, rows, dim, eps] = a;
+  layerNorm(out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, rows: number, dim: number, eps: number): void {
     this.addon.layerNorm(out, x, weight, bias ?? null, rows, dim, eps);
   }
-  rope(...a: Parameters<KernelBackend["rope"]>): void {
-    const [x, positions, rows, nHeads, headDim, invFreq, style] = a;
+  rope(x: Float32Array, positions: Int32Array, rows: number, nHeads: number, headDim: number, invFreq: Float32Array, style: RopeStyle): void {
     this.addon.rope(x, positions, rows, nHeads, headDim, invFreq, ROPE_STYLE_CODE[style]);
   }
-  softmax(...a: Parameters<KernelBackend["softmax"]>): void {
-    this.addon.softmax(...a);
+  softmax(out: Float32Array, x: Float32Array, rows: number, cols: number): void {
+    this.addon.softmax(out, x, rows, cols);
   }
-  logSoftmax(...a: Parameters<KernelBackend["logSoftmax"]>): void {
-    this.addon.logSoftmax(...a);
+  logSoftmax(out: Float32Array, x: Float32Array, rows: number, cols: number): void {
+    this.addon.logSoftmax(out, x, rows, cols);
   }
   silu(out: Float32Array, x: Float32Array): void {
     this.addon.silu(out, x);
   }
-  gelu(...a: Parameters<KernelBackend["gelu"]>): void {
-    const [out, x, approximate] = a;
+  gelu(out: Float32Array, x: Float32Array, approximate: GeluApproximation): void {
     this.addon.gelu(out, x, GELU_CODE[approximate]);
   }
   relu(out: Float32Array, x: Float32Array): void {
@@ -83,18 +84,17 @@ export class NativeBackend implements KernelBackend {
   swiglu(out: Float32Array, gate: Float32Array, up: Float32Array): void {
     this.addon.swiglu(out, gate, up);
   }
-  embedding(...a: Parameters<KernelBackend["embedding"]>): void {
-    const [out, table, dtype, ids, dim] = a;
+  embedding(out: Float32Array, table: WeightData, dtype: WeightDType, ids: Int32Array, dim: number): void {
     this.addon.embedding(out, table, WEIGHT_DTYPE_CODE[dtype], ids, dim);
   }
-  argmax(...a: Parameters<KernelBackend["argmax"]>): void {
-    this.addon.argmax(...a);
+  argmax(out: Int32Array, x: Float32Array, rows: number, cols: number): void {
+    this.addon.argmax(out, x, rows, cols);
   }
-  topk(...a: Parameters<KernelBackend["topk"]>): void {
-    this.addon.topk(...a);
+  topk(outValues: Float32Array, outIndices: Int32Array, x: Float32Array, rows: number, cols: number, k: number): void {
+    this.addon.topk(outValues, outIndices, x, rows, cols, k);
   }
-  crossEntropy(...a: Parameters<KernelBackend["crossEntropy"]>): void {
-    this.addon.crossEntropy(...a);
+  crossEntropy(out: Float32Array, logits: Float32Array, targets: Int32Array, rows: number, cols: number): void {
+    this.addon.crossEntropy(out, logits, targets, rows, cols);
   }
   pagedKvWrite(p: PagedKvWriteArgs): void {
     this.addon.pagedKvWrite(p.kPool, p.vPool, p.k, p.v, p.slots, p.numTokens, p.nKvHeads, p.headDim);
@@ -102,7 +102,7 @@ export class NativeBackend implements KernelBackend {
   pagedAttention(p: PagedAttentionArgs): void {
     this.addon.pagedAttention(
       p.out, p.q, p.kPool, p.vPool, p.blockTable, p.tokenSeq, p.tokenPos,
-      p.numTokens, p.nHeads, p.nKvHeads, p.headDim, p.pageSize, p.maxPagesPerSeq, p.scale,
+      p.numTokens, p.nHeads, p.nKvHeads, p.headDim, p.pageSize, p.maxPagesPerSeq, p.scale, p.heads ?? null,
     );
   }
 }

@@ -3,7 +3,9 @@
  * shuffled physical pages of a pool, a block table with -1 past each sequence's last page, and a
  * ragged batch of query tokens (prefill chunks and decode tokens mixed). Every pool slot that no
  * sequence owns is NaN, so a kernel that reads an unmapped page or a slot past a sequence's end
- * produces NaN and fails its comparison. Tests only; not exported from the package index.
+ * produces NaN and fails its comparison. Optional holes (logical pages set back to -1 below a
+ * token's own page, as cache eviction leaves them) have their pool pages filled with NaN too, so a
+ * kernel that reads a hole fails the same way. Tests only; not exported from the package index.
  */
 import type { PagedAttentionArgs } from "../backend/kernels.js";
 import { pagedKvWrite } from "../ops/reference/attention.js";
@@ -20,6 +22,8 @@ export interface PagedScenarioOptions {
   queries: Array<{ seq: number; pos: number }>;
   /** Pages in the pool beyond those the sequences use (never mapped; all NaN). */
   sparePages?: number;
+  /** Logical pages evicted after the cache was filled: their block-table entries become -1. */
+  holes?: Array<{ seq: number; page: number }>;
 }
 
 export interface PagedScenario {
@@ -27,6 +31,8 @@ export interface PagedScenario {
   /** Dense keys and values of each sequence, [len, nKvHeads, headDim]. */
   denseK: Float32Array[];
   denseV: Float32Array[];
+  /** Whether position pos of sequence seq lies in an evicted page (absent from attention). */
+  isHole(seq: number, pos: number): boolean;
 }
 
 /** Tokens t..t+n-1 of one sequence at consecutive positions: a prefill chunk. */
@@ -70,6 +76,19 @@ export function buildPagedScenario(rng: Rng, o: PagedScenarioOptions): PagedScen
     pagedKvWrite({ kPool, vPool, k, v, slots, numTokens: len, nKvHeads, headDim });
   });
 
+  const holeSet = new Set<string>();
+  for (const { seq, page } of o.holes ?? []) {
+    const entry = seq * maxPagesPerSeq + page;
+    const physical = blockTable[entry]!;
+    if (physical < 0) throw new Error(`hole at sequence ${seq} page ${page}: that page is not mapped`);
+    const pageElems = pageSize * rowSize;
+    kPool.fill(NaN, physical * pageElems, (physical + 1) * pageElems);
+    vPool.fill(NaN, physical * pageElems, (physical + 1) * pageElems);
+    blockTable[entry] = -1;
+    holeSet.add(`${seq}:${page}`);
+  }
+  const isHole = (seq: number, pos: number): boolean => holeSet.has(`${seq}:${Math.floor(pos / pageSize)}`);
+
   const numTokens = queries.length;
   const args: PagedAttentionArgs = {
     out: new Float32Array(numTokens * nHeads * headDim),
@@ -87,31 +106,37 @@ export function buildPagedScenario(rng: Rng, o: PagedScenarioOptions): PagedScen
     maxPagesPerSeq,
     scale: 1 / Math.sqrt(headDim),
   };
-  return { args, denseK, denseV };
+  return { args, denseK, denseV, isHole };
 }
 
-/** Causal attention over the dense per-sequence keys/values, computed naively in float64. */
-export function denseCausalAttention(s: PagedScenario): Float64Array {
+/**
+ * Causal attention over the dense per-sequence keys/values, computed naively in float64 over the
+ * kept positions only (holes left out). With `heads`, the other heads' outputs are 0.
+ */
+export function denseCausalAttention(s: PagedScenario, heads?: Int32Array): Float64Array {
   const { q, tokenSeq, tokenPos, numTokens, nHeads, nKvHeads, headDim, scale } = s.args;
   const out = new Float64Array(numTokens * nHeads * headDim);
   const group = nHeads / nKvHeads;
+  const selected = heads ? Array.from(heads) : Array.from({ length: nHeads }, (_, h) => h);
   for (let t = 0; t < numTokens; t++) {
-    const k = s.denseK[tokenSeq[t]!]!;
-    const v = s.denseV[tokenSeq[t]!]!;
-    for (let h = 0; h < nHeads; h++) {
+    const seq = tokenSeq[t]!;
+    const k = s.denseK[seq]!;
+    const v = s.denseV[seq]!;
+    const kept: number[] = [];
+    for (let j = 0; j <= tokenPos[t]!; j++) if (!s.isHole(seq, j)) kept.push(j);
+    for (const h of selected) {
       const kvh = Math.floor(h / group);
-      const logits: number[] = [];
-      for (let j = 0; j <= tokenPos[t]!; j++) {
+      const logits = kept.map((j) => {
         let dot = 0;
         for (let d = 0; d < headDim; d++) dot += q[(t * nHeads + h) * headDim + d]! * k[(j * nKvHeads + kvh) * headDim + d]!;
-        logits.push(dot * scale);
-      }
+        return dot * scale;
+      });
       const m = Math.max(...logits);
       const w = logits.map((l) => Math.exp(l - m));
       const z = w.reduce((a, b) => a + b, 0);
       for (let d = 0; d < headDim; d++) {
         let acc = 0;
-        w.forEach((wj, j) => (acc += (wj / z) * v[(j * nKvHeads + kvh) * headDim + d]!));
+        w.forEach((wj, i) => (acc += (wj / z) * v[(kept[i]! * nKvHeads + kvh) * headDim + d]!));
         out[(t * nHeads + h) * headDim + d] = acc;
       }
     }

@@ -1,7 +1,8 @@
 // The paged KV-cache ops on the addon's surface: pagedKvWrite and pagedAttention. Besides sizes,
-// these validate the *indices* the kernels follow (slots, sequence rows, positions and every
-// block-table entry a token will read), since a bad page id would otherwise read or write
-// anywhere in memory.
+// these validate the *indices* the kernels follow (slots, sequence rows, positions, every
+// block-table entry a token will read and the optional head subset), since a bad page id would
+// otherwise read or write anywhere in memory. A -1 entry below a token's own page is a hole (an
+// evicted page) that the kernels skip; the token's own page must be mapped.
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -55,7 +56,7 @@ Napi::Value PagedKvWrite(const Napi::CallbackInfo& info) {
 }
 
 // pagedAttention(out, q, kPool, vPool, blockTable, tokenSeq, tokenPos, numTokens, nHeads, nKvHeads,
-//                headDim, pageSize, maxPagesPerSeq, scale)
+//                headDim, pageSize, maxPagesPerSeq, scale, heads?)
 Napi::Value PagedAttention(const Napi::CallbackInfo& info) {
   constexpr const char* fn = "pagedAttention";
   const auto out = f32(info, 0, fn, "out");
@@ -106,11 +107,26 @@ Napi::Value PagedAttention(const Napi::CallbackInfo& info) {
     const int32_t* pages = block_table.data + static_cast<int64_t>(seq) * max_pages;
     const int64_t last_page = pos / page_size;
     for (int64_t i = 0; i <= last_page; ++i) {
-      if (pages[i] < 0 || pages[i] >= num_pages) {
+      const bool hole = pages[i] == -1 && i < last_page;  // skipped, not read
+      if (!hole && (pages[i] < 0 || pages[i] >= num_pages)) {
         throw Napi::RangeError::New(
             info.Env(), std::string(fn) + ": token " + str(t) + " (sequence " + str(seq) + ", position " + str(pos) +
                             ") needs logical page " + str(i) + ", but blockTable holds " + str(pages[i]) +
                             " (the pools have " + str(num_pages) + " pages)");
+      }
+    }
+  }
+  // Optional head subset (argument 14): strictly increasing query-head ids.
+  ArrayView<int32_t> heads{};
+  const bool has_heads = info.Length() > 14 && !info[14].IsNull() && !info[14].IsUndefined();
+  if (has_heads) {
+    heads = i32(info, 14, fn, "heads");
+    for (size_t i = 0; i < heads.length; ++i) {
+      const int32_t h = heads.data[i];
+      if (h < 0 || h >= n_heads || (i > 0 && h <= heads.data[i - 1])) {
+        throw Napi::RangeError::New(info.Env(), std::string(fn) + ": heads[" + str(static_cast<int64_t>(i)) + "] = " +
+                                                    str(h) + " must be in [0, " + str(n_heads) +
+                                                    ") and greater than the previous entry (sorted, no repeats)");
       }
     }
   }
@@ -119,9 +135,16 @@ Napi::Value PagedAttention(const Napi::CallbackInfo& info) {
   require_disjoint(info, ob, bytes_of(k_pool, static_cast<int64_t>(k_pool.length)), "out", "kPool", fn);
   require_disjoint(info, ob, bytes_of(v_pool, static_cast<int64_t>(v_pool.length)), "out", "vPool", fn);
 
-  PagedAttentionParams p{out.data,  q.data,    k_pool.data, v_pool.data, block_table.data,
-                         token_seq.data, token_pos.data, num_tokens, n_heads,     n_kv_heads,
-                         head_dim,  page_size, max_pages,   scale};
+  PagedAttentionParams p{out.data,       q.data,         k_pool.data, v_pool.data, block_table.data,
+                         token_seq.data, token_pos.data, num_tokens,  n_heads,     n_kv_heads,
+                         head_dim,       page_size,      max_pages,   scale,
+                         nullptr,        0};
+  if (has_heads) {
+    // An empty subset is still a subset (every output zeroed), so it needs a non-null pointer.
+    static const int32_t kNoHeads = 0;
+    p.heads = heads.length > 0 ? heads.data : &kNoHeads;
+    p.num_heads_subset = static_cast<int64_t>(heads.length);
+  }
   cpu::paged_attention(p);
   return info.Env().Undefined();
 }

@@ -56,6 +56,49 @@ describe("reference pagedAttention", () => {
     for (let h = 0; h < 2; h++) for (let d = 0; d < 4; d++) expect(s.args.out[h * 4 + d]).toBeCloseTo(s.denseV[0]![d]!, 6);
   });
 
+  it("skips holes: evicted pages below a token's own page are absent from its softmax", () => {
+    for (const c of [
+      { nHeads: 4, nKvHeads: 2, headDim: 8, pageSize: 4 },
+      { nHeads: 3, nKvHeads: 3, headDim: 5, pageSize: 1 },
+      { nHeads: 4, nKvHeads: 1, headDim: 6, pageSize: 5 },
+    ]) {
+      const rng = new Rng(31 + c.pageSize);
+      // Sequence 0 loses pages 1 and 2 (StreamingLLM keeps the sink page and a recent window),
+      // sequence 1 loses its first page; the queries' own pages stay mapped.
+      const s = buildPagedScenario(rng, {
+        ...c,
+        seqLens: [26, 12],
+        queries: [...chunk(0, 20, 6), { seq: 1, pos: 11 }, { seq: 0, pos: 3 }],
+        holes: [{ seq: 0, page: 1 }, { seq: 0, page: 2 }, { seq: 1, page: 0 }],
+      });
+      pagedAttention(s.args);
+      const want = denseCausalAttention(s);
+      expect(relativeError(s.args.out, want), `page ${c.pageSize}`).toBeLessThan(1e-6);
+      // The holes changed the result: the same query without them differs.
+      expect(relativeError(s.args.out, denseCausalAttention({ ...s, isHole: () => false }))).toBeGreaterThan(1e-3);
+    }
+  });
+
+  it("a hole at the token's own page is an error", () => {
+    const rng = new Rng(32);
+    const s = buildPagedScenario(rng, { nHeads: 2, nKvHeads: 1, headDim: 4, pageSize: 2, seqLens: [6], queries: [{ seq: 0, pos: 3 }], holes: [{ seq: 0, page: 1 }] });
+    expect(() => pagedAttention(s.args)).toThrow(/token 0 \(sequence 0, position 3\) needs logical page 1, but blockTable holds -1/);
+  });
+
+  it("computes only the requested heads and zeroes the others", () => {
+    const rng = new Rng(33);
+    const s = buildPagedScenario(rng, { nHeads: 8, nKvHeads: 2, headDim: 6, pageSize: 3, seqLens: [10, 4], queries: [...chunk(0, 5, 5), { seq: 1, pos: 3 }] });
+    for (const heads of [Int32Array.of(0, 3, 4, 7), Int32Array.of(5), new Int32Array(0), Int32Array.from({ length: 8 }, (_, h) => h)]) {
+      s.args.out.fill(NaN); // stale output must be overwritten everywhere
+      pagedAttention({ ...s.args, heads });
+      expect(relativeError(s.args.out, denseCausalAttention(s, heads)), `heads ${heads.join(",")}`).toBeLessThan(1e-6);
+    }
+    const a = s.args;
+    expect(() => pagedAttention({ ...a, heads: Int32Array.of(2, 1) })).toThrow(/heads\[1\] = 1/);
+    expect(() => pagedAttention({ ...a, heads: Int32Array.of(1, 1) })).toThrow(/no repeats/);
+    expect(() => pagedAttention({ ...a, heads: Int32Array.of(8) })).toThrow(/heads\[0\] = 8 must be in \[0, 8\)/);
+  });
+
   it("rejects bad geometry and indices with the offending argument named", () => {
     const rng = new Rng(12);
     const s = buildPagedScenario(rng, { nHeads: 4, nKvHeads: 2, headDim: 4, pageSize: 2, seqLens: [5], queries: [{ seq: 0, pos: 4 }] });

@@ -5,7 +5,8 @@
  * A pool is [numPages, pageSize, nKvHeads, headDim]; the slot of a token is
  * page * pageSize + offsetInPage, so slot s is simply row s of the pool viewed as
  * [numPages * pageSize, nKvHeads * headDim]. A block-table row maps a sequence's logical page
- * i (positions i * pageSize ...) to a physical page id (-1 = unmapped).
+ * i (positions i * pageSize ...) to a physical page id (-1 = unmapped). A -1 page below a
+ * token's own page is a hole (an evicted page): attention skips its positions.
  */
 import type { PagedAttentionArgs, PagedKvWriteArgs } from "../../backend/kernels.js";
 import { requireF32, requireFinite, requireI32, requireLength, requirePositive, requireSize } from "./validate.js";
@@ -44,9 +45,15 @@ interface PagedGeometry {
   numSeqs: number;
   /** Query heads per KV head. */
   group: number;
+  /** The query heads to compute, increasing (all of them without a subset). */
+  heads: Int32Array;
 }
 
-/** Validates the arguments of pagedAttention (every page a token will read included). */
+/**
+ * Validates the arguments of pagedAttention: every page a token reads must be a page of the pools,
+ * a -1 below the token's own page is a hole (skipped), and the token's own page must be mapped;
+ * the optional head subset must be strictly increasing ids in [0, nHeads).
+ */
 export function checkPagedAttention(args: PagedAttentionArgs): PagedGeometry {
   const op = "pagedAttention";
   const { out, q, kPool, vPool, blockTable, tokenSeq, tokenPos } = args;
@@ -84,7 +91,8 @@ export function checkPagedAttention(args: PagedAttentionArgs): PagedGeometry {
     const lastPage = Math.floor(pos / pageSize);
     for (let i = 0; i <= lastPage; i++) {
       const page = blockTable[seq * maxPagesPerSeq + i]!;
-      if (page < 0 || page >= numPages) {
+      const hole = page === -1 && i < lastPage;
+      if (!hole && (page < 0 || page >= numPages)) {
         throw new RangeError(
           `${op}: token ${t} (sequence ${seq}, position ${pos}) needs logical page ${i}, but blockTable holds ${page} ` +
             `(the pools have ${numPages} pages)`,
@@ -92,51 +100,69 @@ export function checkPagedAttention(args: PagedAttentionArgs): PagedGeometry {
       }
     }
   }
-  return { numPages, numSeqs, group: nHeads / nKvHeads };
+  let heads: Int32Array;
+  if (args.heads === undefined) {
+    heads = Int32Array.from({ length: nHeads }, (_, h) => h);
+  } else {
+    requireI32(op, "heads", args.heads);
+    heads = args.heads;
+    heads.forEach((h, i) => {
+      if (!(h >= 0 && h < nHeads) || (i > 0 && h <= heads[i - 1]!)) {
+        throw new RangeError(`${op}: heads[${i}] = ${h} must be in [0, ${nHeads}) and greater than the previous entry (sorted, no repeats)`);
+      }
+    });
+  }
+  return { numPages, numSeqs, group: nHeads / nKvHeads, heads };
 }
 
 /**
  * out[t, h] = sum_j softmax_j(scale * q[t, h] . K[j]) V[j] over the positions j = 0..tokenPos[t]
- * of sequence tokenSeq[t], with K and V from KV head floor(h / (nHeads / nKvHeads)). Computed
- * directly in float64: gather the keys, take the full softmax, sum the values.
+ * of sequence tokenSeq[t] whose page is mapped (holes skipped), with K and V from KV head
+ * floor(h / (nHeads / nKvHeads)). With `heads`, only those heads are computed and every other
+ * head's output is zero. Computed directly in float64: gather the kept keys, take the full
+ * softmax, sum the values.
  */
 export function pagedAttention(args: PagedAttentionArgs): void {
-  const { group } = checkPagedAttention(args);
+  const { group, heads } = checkPagedAttention(args);
   const { out, q, kPool, vPool, blockTable, tokenSeq, tokenPos, numTokens, nHeads, nKvHeads, headDim, pageSize, maxPagesPerSeq, scale } =
     args;
 
-  /** Offset of (position j of sequence seq, KV head kvh) in a pool. */
+  /** Offset of (position j of sequence seq, KV head kvh) in a pool, or -1 inside a hole. */
   const poolOffset = (seq: number, j: number, kvh: number): number => {
     const page = blockTable[seq * maxPagesPerSeq + Math.floor(j / pageSize)]!;
-    return ((page * pageSize + (j % pageSize)) * nKvHeads + kvh) * headDim;
+    return page < 0 ? -1 : ((page * pageSize + (j % pageSize)) * nKvHeads + kvh) * headDim;
   };
 
+  if (heads.length < nHeads) out.fill(0, 0, numTokens * nHeads * headDim);
   for (let t = 0; t < numTokens; t++) {
     const seq = tokenSeq[t]!;
     const len = tokenPos[t]! + 1;
-    for (let h = 0; h < nHeads; h++) {
+    for (const h of heads) {
       const kvh = Math.floor(h / group);
       const qOff = (t * nHeads + h) * headDim;
-      const scores = new Float64Array(len);
-      let max = -Infinity;
+      const kept: number[] = []; // pool offsets of the visible positions
       for (let j = 0; j < len; j++) {
-        const kOff = poolOffset(seq, j, kvh);
+        const off = poolOffset(seq, j, kvh);
+        if (off >= 0) kept.push(off);
+      }
+      const scores = new Float64Array(kept.length);
+      let max = -Infinity;
+      kept.forEach((kOff, i) => {
         let dot = 0;
         for (let d = 0; d < headDim; d++) dot += q[qOff + d]! * kPool[kOff + d]!;
-        scores[j] = scale * dot;
-        max = Math.max(max, scores[j]!);
-      }
+        scores[i] = scale * dot;
+        max = Math.max(max, scores[i]!);
+      });
       let sum = 0;
-      for (let j = 0; j < len; j++) {
-        scores[j] = Math.exp(scores[j]! - max);
-        sum += scores[j]!;
+      for (let i = 0; i < kept.length; i++) {
+        scores[i] = Math.exp(scores[i]! - max);
+        sum += scores[i]!;
       }
       const acc = new Float64Array(headDim);
-      for (let j = 0; j < len; j++) {
-        const vOff = poolOffset(seq, j, kvh);
-        const p = scores[j]! / sum;
+      kept.forEach((vOff, i) => {
+        const p = scores[i]! / sum;
         for (let d = 0; d < headDim; d++) acc[d] += p * vPool[vOff + d]!;
-      }
+      });
       for (let d = 0; d < headDim; d++) out[qOff + d] = acc[d]!;
     }
   }

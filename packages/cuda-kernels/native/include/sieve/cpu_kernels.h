@@ -26,7 +26,9 @@ struct PagedAttentionParams {
   const float* q;           // [numTokens, nHeads, headDim]
   const float* k_pool;      // [numPages, pageSize, nKvHeads, headDim]
   const float* v_pool;
-  const int32_t* block_table;  // [numSeqs, maxPagesPerSeq]
+  // [numSeqs, maxPagesPerSeq]; -1 = unmapped. A -1 page below a token's own page is a hole (e.g.
+  // evicted): its positions are left out of that token's softmax. The token's own page is mapped.
+  const int32_t* block_table;
   const int32_t* token_seq;    // [numTokens]
   const int32_t* token_pos;    // [numTokens]
   int64_t num_tokens;
@@ -36,6 +38,10 @@ struct PagedAttentionParams {
   int64_t page_size;
   int64_t max_pages_per_seq;
   float scale;
+  // Optional head subset: num_heads_subset strictly increasing query-head ids in [0, nHeads). Only
+  // those heads are computed; every other head's output row is zeroed. nullptr = all heads.
+  const int32_t* heads = nullptr;
+  int64_t num_heads_subset = 0;
 };
 
 struct PagedKvWriteParams {
