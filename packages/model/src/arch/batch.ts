@@ -34,7 +34,9 @@ export function validateBatch(b: ForwardBatch, pageSize: number, numPages: numbe
     const page = b.blockTable[s * b.maxPagesPerSeq + logical]!;
     if (page < 0 || page >= numPages) throw new RangeError(`forward batch: token ${i} (position ${p}) has no KV page`);
   }
-  for (const r of b.logitRows) {
+  // Indexed loops only: this runs every step, and a typed-array iterator is not free before the JIT removes it.
+  for (let j = 0; j < b.logitRows.length; j++) {
+    const r = b.logitRows[j]!;
     if (r < 0 || r >= t) throw new RangeError(`forward batch: logit row ${r} out of range 0..${t - 1}`);
   }
 }

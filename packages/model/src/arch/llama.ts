@@ -25,6 +25,8 @@ export interface LlamaBlock {
   attn: AttentionModule;
   mlpNorm: Float32Array;
   mlp: MlpModule;
+  /** The block's input tap point ("layers.3.input"), built once rather than per step. */
+  readonly inputTap: string;
 }
 
 export interface LlamaModelOptions {
@@ -88,6 +90,7 @@ export class LlamaModel {
         attn,
         mlpNorm: vectorWeight(weights, n.mlpNorm, c.dim),
         mlp,
+        inputTap: `${path}.input`,
       };
       this.layers.push(block);
       this.tree.add(`${path}.self_attn`, "attention", block, "attn");
@@ -133,7 +136,7 @@ export class LlamaModel {
     }
     const backend = this.backendOf();
     const rows = batch.tokens.length;
-    const ctx: StepContext = { layer: 0, batch, kv, backend, scratch: this.scratch, taps: this.taps, rows };
+    const ctx: StepContext = { layer: 0, batch, kv, backend, scratch: this.scratch, taps: this.taps, rows, kvSlots: undefined };
     const x = this.scratch.floats("x", rows * c.dim);
     const h = this.scratch.floats("h", rows * c.dim);
     const y = this.scratch.floats("y", rows * c.dim);
@@ -144,12 +147,18 @@ export class LlamaModel {
     // Only the rows whose logits are wanted go through the final norm and the LM head.
     const r = batch.logitRows.length;
     const picked = this.scratch.floats("picked", r * c.dim);
-    for (let j = 0; j < r; j++) {
-      const src = batch.logitRows[j]! * c.dim;
-      picked.set(x.subarray(src, src + c.dim), j * c.dim);
+    if (this.taps.active("final.input")) {
+      gatherRows(picked, x, batch.logitRows, c.dim);
+      this.taps.emit("final.input", picked, r, c.dim);
+      backend.rmsNorm(picked, picked, this.finalNorm, r, c.dim, c.normEps);
+    } else if (r === rows && isIdentity(batch.logitRows)) {
+      // Every row in order (any decode-only step): normalize straight out of x, skipping the
+      // copy. The norm is per row, so this is the same arithmetic as copying first.
+      backend.rmsNorm(picked, x, this.finalNorm, r, c.dim, c.normEps);
+    } else {
+      gatherRows(picked, x, batch.logitRows, c.dim);
+      backend.rmsNorm(picked, picked, this.finalNorm, r, c.dim, c.normEps);
     }
-    if (this.taps.active("final.input")) this.taps.emit("final.input", picked, r, c.dim);
-    backend.rmsNorm(picked, picked, this.finalNorm, r, c.dim, c.normEps);
     const logits = this.scratch.floats("logits", r * c.vocabSize);
     if (this.taps.active("lm_head")) this.taps.emit("lm_head", picked, r, c.dim);
     this.lmHead.forward(logits, picked, r);
@@ -184,7 +193,7 @@ export class LlamaModel {
     const { backend, rows } = ctx;
     const block = this.layers[i]!;
     ctx.layer = i;
-    if (this.taps.active(`layers.${i}.input`)) this.taps.emit(`layers.${i}.input`, x, rows, c.dim);
+    if (this.taps.active(block.inputTap)) this.taps.emit(block.inputTap, x, rows, c.dim);
     backend.rmsNorm(h, x, block.attnNorm, rows, c.dim, c.normEps);
     block.attn.forward(y, h, ctx);
     backend.add(x, x, y);
@@ -206,4 +215,18 @@ export class LlamaModel {
   get scratchBytes(): number {
     return this.scratch.bytes;
   }
+}
+
+/** picked[j, :] = x[rows[j], :]. */
+function gatherRows(picked: Float32Array, x: Float32Array, rows: Int32Array, dim: number): void {
+  for (let j = 0; j < rows.length; j++) {
+    const src = rows[j]! * dim;
+    picked.set(x.subarray(src, src + dim), j * dim);
+  }
+}
+
+/** rows is 0, 1, ..., rows.length - 1. */
+function isIdentity(rows: Int32Array): boolean {
+  for (let j = 0; j < rows.length; j++) if (rows[j] !== j) return false;
+  return true;
 }

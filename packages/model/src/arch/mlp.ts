@@ -4,13 +4,17 @@ import { runLinear, type MlpModule, type StepContext } from "./modules.js";
 /** The Llama MLP: down(silu(gate(x)) * up(x)), each projection a swappable linear slot. */
 export class SwiGluMlp implements MlpModule {
   readonly kind = "swiglu";
+  /** Tap points of the three projections, built once rather than per call. */
+  private readonly tapPoints: { gate: string; up: string; down: string };
 
   constructor(
     readonly path: string,
     public gate: LinearLayer,
     public up: LinearLayer,
     public down: LinearLayer,
-  ) {}
+  ) {
+    this.tapPoints = { gate: `${path}.gate_proj`, up: `${path}.up_proj`, down: `${path}.down_proj` };
+  }
 
   get hiddenDim(): number {
     return this.gate.outFeatures;
@@ -20,9 +24,10 @@ export class SwiGluMlp implements MlpModule {
     const n = ctx.rows * this.hiddenDim;
     const g = ctx.scratch.floats("mlp.gate", n);
     const u = ctx.scratch.floats("mlp.up", n);
-    runLinear(`${this.path}.gate_proj`, this.gate, g, x, ctx);
-    runLinear(`${this.path}.up_proj`, this.up, u, x, ctx);
+    const tap = this.tapPoints;
+    runLinear(tap.gate, this.gate, g, x, ctx);
+    runLinear(tap.up, this.up, u, x, ctx);
     ctx.backend.swiglu(g, g, u);
-    runLinear(`${this.path}.down_proj`, this.down, out, g, ctx);
+    runLinear(tap.down, this.down, out, g, ctx);
   }
 }

@@ -38,6 +38,27 @@ describe("Sampler: greedy and top-k", () => {
     expect(new Sampler({ temperature: 5e-324, seed: 1 }, { vocabSize: 4 }).sample(tied).tokenId).toBe(1);
   });
 
+  it("never writes to the logits row it is given (with or without bias and penalties)", () => {
+    const rng = new Rng(5);
+    const cases = [
+      { temperature: 0 },
+      { temperature: 0, logprobs: true, topLogprobs: 3 },
+      { temperature: 0.7, topK: 5, seed: 1 },
+      { temperature: 0.7, topP: 0.8, seed: 1 },
+      { temperature: 0.7, minP: 0.1, seed: 1, logprobs: true },
+      { temperature: 0.7, seed: 1, repetitionPenalty: 1.3, presencePenalty: 0.5, logitBias: { 3: 2 } },
+    ];
+    for (const params of cases) {
+      const sampler = new Sampler(params, { vocabSize: 200, promptIds: [3, 4, 5] });
+      for (let step = 0; step < 5; step++) {
+        const logits = randomLogits(rng, 200);
+        const before = logits.slice();
+        sampler.sample(logits);
+        expect(logits).toEqual(before);
+      }
+    }
+  });
+
   it("top_k = 1 at temperature 1 is greedy", () => {
     const rng = new Rng(2);
     for (let trial = 0; trial < 50; trial++) {

@@ -51,6 +51,8 @@ export class Sampler {
   private readonly processed: Float32Array;
   private buffers: CandidateBuffers | undefined;
   private readonly topScratch: Int32Array;
+  /** Whether bias or a penalty can change a logit; when none can, sample() reads the row as is. */
+  private readonly processes: boolean;
 
   constructor(params: SamplingParams, options: SamplerOptions) {
     const { vocabSize } = options;
@@ -62,6 +64,8 @@ export class Sampler {
     this.stopIds = new Set(this.params.stopTokenIds);
     this.processed = new Float32Array(vocabSize);
     this.topScratch = new Int32Array(Math.max(1, this.params.topLogprobs));
+    const p = this.params;
+    this.processes = p.logitBias.length > 0 || p.repetitionPenalty !== 1 || p.presencePenalty !== 0 || p.frequencyPenalty !== 0;
   }
 
   /** Whether the token is one of this request's stop token ids. */
@@ -88,7 +92,9 @@ export class Sampler {
 
   /** Chooses the next token from one [vocab] logits row and records it in the history. */
   sample(logits: Float32Array): SampledToken {
-    const x = this.processLogits(logits);
+    // Nothing below writes to x, so without bias or penalties the row is used in place: the
+    // copy into the sampler's buffer would cost a pass over the vocabulary for nothing.
+    const x = this.processes ? this.processLogits(logits) : checkedRow(logits, this.vocabSize);
     const { temperature, topK, topP, minP } = this.params;
     const { max, argmax } = maxOf(x);
     const greedy = temperature < GREEDY_BELOW_TEMPERATURE;
@@ -121,17 +127,22 @@ export class Sampler {
   }
 }
 
+function checkedRow(logits: Float32Array, vocabSize: number): Float32Array {
+  if (logits.length !== vocabSize) throw new RangeError(`Sampler: logits row has ${logits.length} entries, expected vocabSize ${vocabSize}`);
+  return logits;
+}
+
 /** Row maximum and its first index, in one pass; rejects NaN and an all -Infinity row. */
 function maxOf(x: Float32Array): { max: number; argmax: number } {
   let max = -Infinity;
   let argmax = -1;
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
-    if (v > max) {
+    // One comparison per token in the common case: only a new maximum or a NaN fails `v <= max`.
+    if (!(v <= max)) {
+      if (v !== v) throw new RangeError(`Sampler: logit of token ${i} is NaN`);
       max = v;
       argmax = i;
-    } else if (v !== v) {
-      throw new RangeError(`Sampler: logit of token ${i} is NaN`);
     }
   }
   if (argmax < 0) throw new RangeError("Sampler: every token has logit -Infinity (all banned)");
