@@ -1,8 +1,9 @@
 /**
  * Parity of the native pruned-weight kernels with the TypeScript reference: every format (2:4,
  * 4:8, bitmap, csr, bcsr, csr8), f32 and f16 values, AVX2 and portable code, 1 and 2 threads, batch 1
- * (GEMV) and larger batches (the GEMM paths: permute up to 4 rows, AXPY beyond, tiles of 16),
- * odd shapes that leave partial groups, partial 16-column units and partial 256-column blocks,
+ * (GEMV) and larger batches (the GEMM paths: N:M rows kernel up to 8 rows, csr8 gathers per row
+ * up to 4 rows, AXPY tiles of 16 beyond), odd shapes that leave partial groups, partial 16-column units, an odd number of
+ * whole units (the N:M kernels decode units in pairs) and partial 256-column blocks,
  * with and without bias. Fresh random inputs each run. Skips when the addon is not built.
  */
 import { describe, expect, it } from "vitest";
@@ -49,13 +50,16 @@ const SHAPES: Array<[number, number]> = [
   [3, 5],
   [7, 16],
   [5, 19],
+  [6, 48],
   [33, 64],
   [17, 100],
   [64, 257],
   [40, 1000],
   [9, 4099],
 ];
-const BATCHES = [1, 2, 3, 4, 5, 16, 17, 35];
+// N:M runs 2..8 activation rows in its rows kernel and csr8 2..4 in its gather-per-row kernel;
+// larger batches (and the other formats, any batch > 1) go through AXPY tiles of 16.
+const BATCHES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 35];
 
 // f32 accumulation of a k-term dot product errs by about sqrt(k) * 2^-24 of sum |x * w|.
 const TOLERANCE = 2e-6 * Math.sqrt(4099) + 1e-6;

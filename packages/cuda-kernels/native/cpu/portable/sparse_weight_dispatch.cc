@@ -49,8 +49,8 @@ void csr8_linear(float* out, const float* x, int64_t batch, const Csr8Weight& w,
 #undef SIEVE_SPARSE_DISPATCH
 
 // Names say ISA, format and code family (GEMV for batch 1, GEMM above), as the dense kernels do:
-// the AVX2 N:M GEMM runs up to 4 activation rows through its permute kernel and larger batches
-// through the transposed-activation AXPY kernel, one family under one name.
+// the AVX2 N:M GEMM runs up to 8 activation rows through its rows kernel, csr8 up to 4 through a
+// gather per row, and larger batches the transposed-activation AXPY kernel, one family under one name.
 std::string sparse_weight_kernel_name(const std::string& format, int64_t batch) {
   std::string tag;
   if (format == "nm-2:4") tag = "nm24";
