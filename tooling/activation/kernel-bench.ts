@@ -26,8 +26,8 @@ import { Rng, f32ToF16Bits, loadNativeBackend } from "@sieve/core";
 const loaded = loadNativeBackend();
 if (!loaded.ok) throw new Error(loaded.reason);
 const addon = loaded.backend.addon;
-const readProbe = (addon as unknown as { tealReadProbe?: (data: Float32Array) => number }).tealReadProbe;
-if (!readProbe) throw new Error("this addon has no tealReadProbe (rebuild it)");
+if (typeof addon.tealReadProbe !== "function") throw new Error("this addon has no tealReadProbe (rebuild it)");
+const readProbe = (data: Float32Array): number => addon.tealReadProbe(data);
 /** The first `bytes` of a pool matrix as floats (the probe reads raw bytes, whatever their dtype). */
 const bytesOf = (w: Float32Array | Uint16Array, bytes: number): Float32Array => new Float32Array(w.buffer, w.byteOffset, Math.floor(bytes / 4));
 const args = process.argv.slice(2);

@@ -15,6 +15,12 @@ export type SparseSplitCode = 0 | 1 | 2;
 
 export interface ActivationSparseOps {
   /**
+   * Streams data once (the read loop of measureReadBandwidth) and returns its sum: the kernel
+   * benchmarks time it on exactly the bytes a sparse kernel reads, as that kernel's ceiling.
+   */
+  tealReadProbe(data: Float32Array): number;
+
+  /**
    * Writes to idx (length >= k), ascending, every input j that some row of x[m, k] keeps
    * (|x[r, j]| >= threshold; every j when threshold <= 0) and returns how many. kept[0], when
    * given, receives the number of kept (row, input) pairs.
