@@ -24,4 +24,28 @@ describe("sieve bench (test-tiny)", () => {
     const parts = profile.breakdown.map((b) => b.part);
     expect(parts).toEqual(expect.arrayContaining(["linear", "lm_head", "attention", "norm", "js"]));
   });
+
+  it("--concurrency and --shared-prefix add runs and prefix_cache to the bench object (engine on its worker thread)", async () => {
+    const run = await sieve(
+      "bench", "--model", "synth:test-tiny", "--prompt-tokens", "4", "--gen-tokens", "5", "--prefill-tokens", "0",
+      "--concurrency", "1,3", "--requests-per-level", "3", "--shared-prefix", "32", "--shared-prefix-requests", "4", "--shared-prefix-concurrency", "2", "--json",
+    );
+    expect(run.code).toBe(0);
+    const out = onlyJson(run);
+    // The batch-1 keys stay; the concurrency ones are added.
+    expect(out).toHaveProperty("decode_tok_s");
+    const runs = out.runs as Array<Record<string, number>>;
+    expect(runs.map((r) => [r.concurrency, r.requests, r.generated_tokens])).toEqual([[1, 3, 15], [3, 3, 15]]);
+    for (const r of runs) expect(Object.keys(r)).toEqual(expect.arrayContaining(["throughput_tok_s", "ttft_ms_p50", "ttft_ms_p99", "itl_ms_p50", "itl_ms_p99"]));
+    expect(out.concurrency).toMatchObject({ engine: expect.stringContaining("EngineClient"), prompt_tokens: 4, gen_tokens: 5 });
+    const p = out.prefix_cache as Record<string, number>;
+    expect(p.hit_rate).toBeGreaterThan(0);
+    expect(p.hit_rate_off).toBe(0);
+  });
+
+  it("rejects a malformed --concurrency list, naming the flag", async () => {
+    const run = await sieve("bench", "--model", "synth:test-tiny", "--concurrency", "1,x", "--json");
+    expect(run.code).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain("--concurrency");
+  });
 });

@@ -1,5 +1,16 @@
-import type { Command } from "commander";
-import { benchBackend, runBench, type BenchReport } from "../../bench/index.js";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import {
+  benchBackend,
+  formatBatchedProfiles,
+  formatConcurrency,
+  profileBatchedDecode,
+  runBench,
+  runConcurrencyBench,
+  type BatchedStepProfile,
+  type BenchReport,
+  type ConcurrencyReport,
+} from "../../bench/index.js";
+import { EngineClient } from "../../engine/index.js";
 import { printResult, type CommandContext, type ModelFlags } from "../context.js";
 import { loadModel } from "../load-model.js";
 import { nonNegativeInteger, positiveInteger } from "../option-parsers.js";
@@ -13,16 +24,38 @@ interface BenchFlags extends ModelFlags {
   threads?: number;
   repeats: number;
   profile?: boolean;
+  concurrency?: number[];
+  requestsPerLevel?: number;
+  kvBlocks?: number;
+  sharedPrefix?: number;
+  sharedPrefixRequests?: number;
+  sharedPrefixConcurrency?: number;
+}
+
+/** Decode steps timed per batch size by --profile with --concurrency. */
+const BATCHED_PROFILE_STEPS = 12;
+
+/** A comma-separated list of positive integers, e.g. "1,4,16,64". */
+function concurrencyList(value: string): number[] {
+  const levels = value.split(",").map((s) => s.trim()).filter(Boolean).map(Number);
+  if (levels.length === 0 || levels.some((n) => !Number.isInteger(n) || n < 1)) throw new InvalidArgumentError("Must be comma-separated positive integers, e.g. 1,4,16,64.");
+  return levels;
 }
 
 export function registerBench(program: Command, ctx: CommandContext): void {
-  withModelOptions(program.command("bench").description("batch-1 decode and prefill speed, against the measured memory-bandwidth roofline"))
+  withModelOptions(program.command("bench").description("batch-1 decode and prefill speed, against the measured memory-bandwidth roofline; with --concurrency, the engine under concurrent requests"))
     .option("--prompt-tokens <n>", "prompt before the timed decode", positiveInteger, 16)
     .option("--gen-tokens <n>", "greedy decode steps timed", positiveInteger, 128)
     .option("--prefill-tokens <n>", "tokens of the timed prefill (0 skips it)", nonNegativeInteger, 512)
     .option("--threads <n>", "kernel threads (default: the backend's)", positiveInteger)
-    .option("--repeats <n>", "timed runs of each measurement; the fastest is reported", positiveInteger, 1)
-    .option("--profile", "also profile one decode pass: time in linears, LM head, attention, norms, elementwise, JS")
+    .option("--repeats <n>", "timed runs of each measurement (and of each concurrency level); the fastest is reported", positiveInteger, 1)
+    .option("--profile", "also profile one decode pass: time in linears, LM head, attention, norms, elementwise, JS (with --concurrency: one batched decode step per level too)")
+    .option("--concurrency <list>", "also run the engine (worker thread, as served) with N requests in flight at each level, e.g. 1,4,16,64: throughput, TTFT, ITL", concurrencyList)
+    .option("--requests-per-level <n>", "requests per concurrency level (default: 2 x the level, at least 4)", positiveInteger)
+    .option("--kv-blocks <n>", "KV blocks of 16 tokens for the concurrency engines (default: enough for the largest level at once)", positiveInteger)
+    .addOption(new Option("--shared-prefix [tokens]", "also run requests sharing a common prefix (default 256 tokens), with prefix caching on and off").preset("256").argParser(positiveInteger))
+    .option("--shared-prefix-requests <n>", "requests of the shared-prefix workload", positiveInteger, 16)
+    .option("--shared-prefix-concurrency <n>", "requests in flight in the shared-prefix workload", positiveInteger, 4)
     .action((flags: BenchFlags) => runBenchCommand(ctx, flags));
 }
 
@@ -43,7 +76,39 @@ async function runBenchCommand(ctx: CommandContext, flags: BenchFlags): Promise<
       if (!json) ctx.io.stderr.write(`bench: ${phase}...\n`);
     },
   });
-  printResult(ctx, flags.json, report, () => formatBench(report));
+  const concurrency = flags.concurrency || flags.sharedPrefix ? await runConcurrency(ctx, flags, loaded.checkpoint.config) : undefined;
+  let batchedProfile: BatchedStepProfile[] | undefined;
+  if (flags.profile && flags.concurrency) {
+    if (!json) ctx.io.stderr.write("bench: batched decode profile...\n");
+    const target = { checkpoint: loaded.checkpoint, model: loaded.model, backend };
+    batchedProfile = profileBatchedDecode(target, flags.concurrency, BATCHED_PROFILE_STEPS, flags.promptTokens);
+  }
+  const result: BenchReport & Partial<ConcurrencyReport> & { batched_profile?: BatchedStepProfile[] } = { ...report, ...concurrency };
+  if (batchedProfile) result.batched_profile = batchedProfile;
+  printResult(ctx, flags.json, result, () => formatBench(report) + (concurrency ? formatConcurrency(concurrency) : "") + (batchedProfile ? formatBatchedProfiles(batchedProfile) : ""));
+}
+
+/**
+ * The engine under load, on EngineClient: the worker thread `sieve serve` runs, loading its own
+ * copy of the model (the kernel thread pool is process-wide, so --threads applies there too).
+ */
+function runConcurrency(ctx: CommandContext, flags: BenchFlags, config: { vocabSize: number; bosTokenId?: number; maxSeqLen: number }): Promise<ConcurrencyReport> {
+  return runConcurrencyBench((options) => EngineClient.start(flags.model, { tokenizer: flags.tokenizer, recipe: flags.recipe, ...options }), {
+    levels: flags.concurrency ?? [],
+    promptTokens: flags.promptTokens,
+    genTokens: flags.genTokens,
+    requestsPerLevel: flags.requestsPerLevel,
+    repeats: flags.repeats,
+    kvBlocks: flags.kvBlocks,
+    vocabSize: config.vocabSize,
+    bosTokenId: config.bosTokenId,
+    maxSeqLen: config.maxSeqLen,
+    sharedPrefix: flags.sharedPrefix ? { prefixTokens: flags.sharedPrefix, requests: flags.sharedPrefixRequests, concurrency: flags.sharedPrefixConcurrency } : undefined,
+    engineKind: "EngineClient (worker thread, as sieve serve runs it)",
+    onPhase: (phase) => {
+      if (!flags.json) ctx.io.stderr.write(`bench: ${phase}...\n`);
+    },
+  });
 }
 
 /** Bandwidth probes before and after the decode more than 15% apart: the machine was busy with other work. */
