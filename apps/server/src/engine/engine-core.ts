@@ -8,7 +8,7 @@
  */
 import type { PagedKvCache } from "@sieve/core";
 import type { Tokenizer } from "@sieve/model";
-import { Scheduler, type FinishedSequence, type SequenceFinishReason } from "@sieve/scheduler";
+import { Scheduler, StreamingWindowPolicy, type FinishedSequence, type SequenceFinishReason } from "@sieve/scheduler";
 import { buildForwardBatch } from "./batch-builder.js";
 import type { EngineModel } from "./engine-model.js";
 import { copyKvBlocks } from "./kv-block-copy.js";
@@ -59,6 +59,7 @@ export class EngineCore {
       chunkedPrefill: options.chunkedPrefill,
       enablePrefixCaching: options.enablePrefixCaching,
       admissionWatermarkBlocks: options.admissionWatermarkBlocks,
+      releasePolicy: options.kvWindow ? new StreamingWindowPolicy(options.kvWindow) : undefined,
       maxModelLen: config.maxSeqLen,
       now,
     });

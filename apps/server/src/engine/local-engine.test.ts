@@ -154,4 +154,28 @@ describe("LocalEngine on a synthetic model", () => {
     await engine.shutdown();
     expect((await collect(engine.submit({ promptIds: [1] }))).error).toMatchObject({ code: "engine_failed" });
   });
+  it("a StreamingLLM KV window (kvWindow) bounds each sequence's blocks; attention skips the released pages", async () => {
+    const request: EngineRequest = { id: "long", promptIds: randomRequests(1, 9)[0]!.promptIds.slice(0, 10), maxTokens: 70, temperature: 0, ignoreEos: true };
+    const full = (await alone([request], { blockSize: 4 }))[0]!;
+    // A window wider than the sequence releases nothing: the same tokens as keeping everything.
+    const wide = (await alone([request], { blockSize: 4, kvWindow: { sinkBlocks: 1, recentBlocks: 64 } }))[0]!;
+    expect(wide.tokenIds).toEqual(full.tokenIds);
+
+    const engine = new LocalEngine(loaded, { kvBlocks: 64, blockSize: 4, kvWindow: { sinkBlocks: 1, recentBlocks: 2 }, enablePrefixCaching: false });
+    const tokens: number[] = [];
+    let peakUsed = 0;
+    for await (const e of engine.submit(request)) {
+      if (e.type === "token") tokens.push(e.tokenId);
+      peakUsed = Math.max(peakUsed, (await engine.stats()).kv.usedBlocks);
+      if (e.type === "error") throw new Error(e.message);
+    }
+    expect(tokens).toHaveLength(70);
+    // 1 sink + 2 recent complete blocks + the one being written (+1 while a step fills a block).
+    expect(peakUsed).toBeLessThanOrEqual(5);
+    // Released pages change what later tokens attend to: the window's output departs from full KV
+    // (the tokens before the first release are the same).
+    expect(tokens.slice(0, 2)).toEqual(full.tokenIds.slice(0, 2));
+    expect(tokens).not.toEqual(full.tokenIds);
+    expect((await engine.stats()).kv.usedBlocks).toBe(0);
+  });
 });

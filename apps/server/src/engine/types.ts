@@ -126,6 +126,13 @@ export interface EngineOptions {
   enablePrefixCaching?: boolean;
   /** Blocks kept free when admitting (default 0). */
   admissionWatermarkBlocks?: number;
+  /**
+   * StreamingLLM-style KV window at block granularity: keep each sequence's first `sinkBlocks`
+   * (default 1) and last `recentBlocks` complete blocks and give the middle back to the pool;
+   * attention skips the released pages. Plain data (not a policy object) so it crosses to the
+   * worker thread. Default: keep everything.
+   */
+  kvWindow?: { sinkBlocks?: number; recentBlocks: number };
   /** Kernel backend of the model (default: the process-wide one, SIEVE_BACKEND). */
   backend?: BackendName;
 }

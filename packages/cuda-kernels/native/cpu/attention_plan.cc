@@ -139,9 +139,15 @@ AttentionPlan::AttentionPlan(const PagedAttentionParams& p, const HeadSelection&
     const int64_t pages = ceil_div(len, p.page_size);
     const int64_t heads = selected_range(0, p.n_kv_heads);
     if (heads == 0) continue;
-    const int64_t parts = std::max<int64_t>(1, std::min(wanted, len * heads / std::max<int64_t>(group, 1) / kMinDecodeUnitRows));
+    const int64_t most = len * heads / std::max<int64_t>(group, 1) / kMinDecodeUnitRows;
+    const int64_t parts = std::max<int64_t>(1, std::min(wanted, most));
     const int64_t kv_parts = std::min(parts, p.n_kv_heads);
-    const int64_t key_parts = std::min(ceil_div(parts, kv_parts), pages);
+    // The page split depends on the token alone (its length, heads and the thread count), never on
+    // how many other tokens share the batch: merged partial softmaxes round differently from one
+    // pass, and a token must get the same bits alone or batched (batch invariance). Splitting over
+    // KV heads is free to follow the batch: heads are independent.
+    const int64_t parts_alone = std::max<int64_t>(1, std::min(threads > 1 ? 2 * threads : 1, most));
+    const int64_t key_parts = std::min(ceil_div(parts_alone, std::min(parts_alone, p.n_kv_heads)), pages);
     int64_t partial = -1;
     if (key_parts > 1) {
       partial = num_partials;
