@@ -6,11 +6,12 @@
 //   across row boundaries; x (k floats) stays in L1.
 // - Small m: multiplying each weight by m activation rows makes x (m x k floats) the other large
 //   operand; read naively per W row it comes from L2 again and again and becomes the bottleneck.
-//   So a group of 8 W rows (strided like the GEMV's streams) advances through k in chunks of 256:
-//   the x chunk (m x 1 KB) and the W chunk sit in L1 while register tiles of (up to 4 x rows) x
-//   (2 or 4 W rows) run over them, and x is fetched from L2 only once per 8 W rows. Partial sums
-//   live on the stack between chunks. x is first repacked chunk-major so its chunk is contiguous
-//   (see pack_x).
+//   So a group of 12 W rows (strided like the GEMV's streams) advances through k in chunks of 128:
+//   the x chunk (m x 512 B) and the W chunk sit in L1 while register tiles of (up to 4 x rows) x
+//   (3, 4 or 6 W rows) run over them, and x is fetched from L2 only once per 12 W rows. Partial
+//   sums live on the stack between chunks. x is first repacked chunk-major so its chunk is
+//   contiguous (see pack_x). For f16/bf16 at m >= 8 the W chunk is widened once, by the first x
+//   tile, into an f32 L1 buffer that the other x tiles read.
 #include "cpu/avx2/linear_kernels.h"
 #include "cpu/avx2/widen.h"
 #include "cpu/parallel.h"
@@ -105,15 +106,37 @@ void gemv_typed(float* out, const float* x, const void* w, int64_t n, int64_t k,
 
 // ---- small m ----------------------------------------------------------------------------------
 
-// 16 rows or 128/512-deep chunks measured the same.
-constexpr int64_t kGroupRows = 8;  // W rows advancing through k together
-constexpr int64_t kChunk = 256;    // depth per chunk: W chunk 8 KB (f32), x chunk m KB
+// Measured on the 2-core Xeon VM (Golden Cove class: 48 KB L1d, 2 MB L2; FMA peak 126 GFLOP/s per
+// core by a 12-chain probe), synth:llama-110m decode shapes, against the former kernel
+// (8-row groups, 4 x 2 register tiles, 256-deep chunks, f16 re-widened per x tile) in the same
+// process, one decode step's linears + LM head at m = 8/16/32/64: 1 thread f16 +9/+10/+9/+8%,
+// f32 +11/+14/+6/+7%; 2 threads f16 +12/+13/+6/+3% (m = 16: 136 -> 154 GFLOP/s), f32
+// +14/+15/+10/+5% (load ~1-1.5; report on issue #4). sieve bench, synth:llama-110m f16,
+// concurrency 16 vs 1: 3.74-3.96x -> 4.12-4.24x. What each piece gave:
+// - 12-row groups and tiles of up to 12 accumulators (4 x rows x 3 W rows; see tile_rows): 12
+//   independent FMA chains instead of 8 (2 FMA ports x 4 cycles latency need 8 in flight, so 8 left
+//   no slack): +3..+10%.
+// - 128-deep chunks instead of 256: +3..+5% at m <= 16 (512: -2..+8%, worse at small m).
+// - f16/bf16, m >= kStageMinM: the first x tile stores the widened W chunk in an f32 L1 buffer and
+//   the later x tiles read it (one vcvtph2ps per weight instead of one per weight per x tile):
+//   +3% (m = 16) to +10% (m = 64). A separate widening pass before the tiles (not fused into the
+//   first one) was 26% slower at m = 8: it does not overlap the W stream with FMAs.
+// Tried, no gain: prefetching W 1 KB / 2 KB ahead or into L2 (T1) instead of 512 B into L1; a
+// vectorised 8-at-once hsum of the accumulators (epilogue is not the cost).
+// Even hot in L2 (768x768 f16, m = 16, 1 thread) this kernel reaches ~88 GFLOP/s = 70% of peak.
+constexpr int64_t kGroupRows = 12;  // W rows advancing through k together
+constexpr int64_t kChunk = 128;     // depth per chunk: W chunk 6 KB (f32), x chunk m/2 KB
+constexpr int64_t kStageMinM = 8;   // stage widened f16/bf16 W chunks from this m on
+// How far ahead the first x tile prefetches each W row (into L1).
+constexpr int64_t kSmallPrefetchBytes = 512;
 
 // acc[i * kGroupRows + r] (+)= x[i, 0:len] · w[r, 0:len] for an MT x RT register tile (x rows
 // ldx apart, W rows ldw apart): MT * RT accumulators, RT widened W vectors and one x vector in
-// registers. PF: prefetch each W row kPrefetchBytes ahead (the tile that first touches the chunk).
+// registers. PF: prefetch each W row kSmallPrefetchBytes ahead (the tile that first touches the
+// chunk), and store the widened W vectors in `stage` when given (f16/bf16).
 template <WDType D, int MT, int RT, bool PF>
-inline void chunk_tile(__m256* acc, const float* x, int64_t ldx, const void* w, int64_t ldw, int64_t len) {
+inline void chunk_tile(__m256* acc, const float* x, int64_t ldx, const void* w, int64_t ldw, int64_t len,
+                       float* stage) {
   __m256 a[MT][RT];
   for (int i = 0; i < MT; ++i)
     for (int r = 0; r < RT; ++r) a[i][r] = acc[i * kGroupRows + r];
@@ -121,8 +144,11 @@ inline void chunk_tile(__m256* acc, const float* x, int64_t ldx, const void* w, 
   for (int64_t p = 0; p < len; p += 8) {
     __m256 wv[RT];
     for (int r = 0; r < RT; ++r) {
-      if constexpr (PF) _mm_prefetch(wb + (r * ldw + p) * bytes_per_weight<D>() + kPrefetchBytes, _MM_HINT_T0);
+      if constexpr (PF) _mm_prefetch(wb + (r * ldw + p) * bytes_per_weight<D>() + kSmallPrefetchBytes, _MM_HINT_T0);
       wv[r] = load8<D>(w, r * ldw + p);
+      if constexpr (PF && D != WDType::F32) {
+        if (stage) _mm256_store_ps(stage + r * kChunk + p, wv[r]);
+      }
     }
     for (int i = 0; i < MT; ++i) {
       __m256 xv = _mm256_loadu_ps(x + i * ldx + p);
@@ -142,31 +168,47 @@ inline const void* offset(const void* w, int64_t elements) {
   return static_cast<const char*>(w) + elements * bytes_per_weight<D>();
 }
 
-// MT x rows against `rows` (<= 8) W rows over one chunk, in tiles of RT W rows.
+// W rows per tile for MT x rows: at most 12 accumulators + RT W vectors + 1 x vector <= 16 ymm.
+template <int MT>
+constexpr int tile_rows() { return MT >= 3 ? 3 : MT == 2 ? 4 : 6; }
+
+// MT x rows against `rows` (<= kGroupRows) W rows over one chunk, in tiles of RT W rows.
 template <WDType D, int MT, bool PF>
 inline void chunk_rows(__m256* acc, const float* x, int64_t ldx, const void* w, int64_t ldw, int64_t rows,
-                       int64_t len) {
-  constexpr int RT = MT <= 2 ? 4 : 2;  // MT * RT <= 8 accumulators + RT weight vectors
+                       int64_t len, float* stage = nullptr) {
+  constexpr int RT = tile_rows<MT>();
   int64_t r = 0;
-  for (; r + RT <= rows; r += RT) chunk_tile<D, MT, RT, PF>(acc + r, x, ldx, offset<D>(w, r * ldw), ldw, len);
-  for (; r < rows; ++r) chunk_tile<D, MT, 1, PF>(acc + r, x, ldx, offset<D>(w, r * ldw), ldw, len);
+  for (; r + RT <= rows; r += RT)
+    chunk_tile<D, MT, RT, PF>(acc + r, x, ldx, offset<D>(w, r * ldw), ldw, len, stage ? stage + r * kChunk : nullptr);
+  // < RT rows are left; the explicit bound keeps GCC from warning about a stage-buffer overrun.
+  for (int t = 1; t < RT && r < rows; ++t, ++r)
+    chunk_tile<D, MT, 1, PF>(acc + r, x, ldx, offset<D>(w, r * ldw), ldw, len, stage ? stage + r * kChunk : nullptr);
 }
 
 // All m x rows (in tiles of up to 4) against one chunk of `rows` W rows.
 // The first tile reads the W chunk from memory (and prefetches ahead); later tiles find it in L1.
+// With `stage` (f16/bf16 only), the first tile also stores the widened W chunk there and the later
+// tiles read that f32 copy instead of widening again.
 template <WDType D>
 inline void chunk_all(__m256* acc, const float* x, int64_t ldx, int64_t m, const void* w, int64_t ldw, int64_t rows,
-                      int64_t len) {
+                      int64_t len, float* stage = nullptr) {
   for (int64_t i0 = 0; i0 < m; i0 += 4) {
     __m256* a = acc + i0 * kGroupRows;
     const float* xs = x + i0 * ldx;
     const int64_t mt = imin(4, m - i0);
     if (i0 == 0) {
       switch (mt) {
-        case 4: chunk_rows<D, 4, true>(a, xs, ldx, w, ldw, rows, len); break;
-        case 3: chunk_rows<D, 3, true>(a, xs, ldx, w, ldw, rows, len); break;
-        case 2: chunk_rows<D, 2, true>(a, xs, ldx, w, ldw, rows, len); break;
-        default: chunk_rows<D, 1, true>(a, xs, ldx, w, ldw, rows, len); break;
+        case 4: chunk_rows<D, 4, true>(a, xs, ldx, w, ldw, rows, len, stage); break;
+        case 3: chunk_rows<D, 3, true>(a, xs, ldx, w, ldw, rows, len, stage); break;
+        case 2: chunk_rows<D, 2, true>(a, xs, ldx, w, ldw, rows, len, stage); break;
+        default: chunk_rows<D, 1, true>(a, xs, ldx, w, ldw, rows, len, stage); break;
+      }
+    } else if (stage) {
+      switch (mt) {
+        case 4: chunk_rows<WDType::F32, 4, false>(a, xs, ldx, stage, kChunk, rows, len); break;
+        case 3: chunk_rows<WDType::F32, 3, false>(a, xs, ldx, stage, kChunk, rows, len); break;
+        case 2: chunk_rows<WDType::F32, 2, false>(a, xs, ldx, stage, kChunk, rows, len); break;
+        default: chunk_rows<WDType::F32, 1, false>(a, xs, ldx, stage, kChunk, rows, len); break;
       }
     } else {
       switch (mt) {
@@ -191,17 +233,26 @@ void pack_x(float* xp, const float* x, int64_t m, int64_t k, int64_t k8) {
 }
 
 // All m x rows against the W rows row0 + r * stride (r < rows). Each W chunk is read from memory
-// by the first x tile and from L1 by the others (re-widening f16/bf16 per tile measured faster than
-// staging the chunk in an f32 buffer first).
+// by the first x tile and from L1 by the others. f16/bf16 with m >= kStageMinM: the first x tile
+// also stores the widened chunk in `stage` and the others read that (faster from m = 8 on; below
+// it there are at most 2 x tiles, and a separate widening pass was slower, see kStageMinM).
 template <WDType D>
 void small_m_group(float* out, const float* x, const float* xp, const void* w, int64_t m, int64_t n, int64_t k,
                    const float* bias, int64_t row0, int64_t stride, int64_t rows) {
   __m256 acc[kStreamMaxRows * kGroupRows];
   for (int64_t i = 0; i < m * kGroupRows; ++i) acc[i] = _mm256_setzero_ps();
   const int64_t k8 = k & ~int64_t{7};
-  for (int64_t p0 = 0; p0 < k8; p0 += kChunk, xp += m * kChunk) {
-    const int64_t len = imin(kChunk, k8 - p0);
-    chunk_all<D>(acc, xp, kChunk, m, offset<D>(w, row0 * k + p0), stride * k, rows, len);
+  if (D != WDType::F32 && m >= kStageMinM) {
+    alignas(64) float stage[kGroupRows * kChunk];
+    for (int64_t p0 = 0; p0 < k8; p0 += kChunk, xp += m * kChunk) {
+      const int64_t len = imin(kChunk, k8 - p0);
+      chunk_all<D>(acc, xp, kChunk, m, offset<D>(w, row0 * k + p0), stride * k, rows, len, stage);
+    }
+  } else {
+    for (int64_t p0 = 0; p0 < k8; p0 += kChunk, xp += m * kChunk) {
+      const int64_t len = imin(kChunk, k8 - p0);
+      chunk_all<D>(acc, xp, kChunk, m, offset<D>(w, row0 * k + p0), stride * k, rows, len);
+    }
   }
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t r = 0; r < rows; ++r) {
