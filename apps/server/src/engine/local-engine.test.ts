@@ -154,8 +154,9 @@ describe("LocalEngine on a synthetic model", () => {
     await engine.shutdown();
     expect((await collect(engine.submit({ promptIds: [1] }))).error).toMatchObject({ code: "engine_failed" });
   });
+
   it("a StreamingLLM KV window (kvWindow) bounds each sequence's blocks; attention skips the released pages", async () => {
-    const request: EngineRequest = { id: "long", promptIds: randomRequests(1, 9)[0]!.promptIds.slice(0, 10), maxTokens: 70, temperature: 0, ignoreEos: true };
+    const request: EngineRequest = { id: "long", promptIds: randomRequests(1, 9)[0]!.promptIds!.slice(0, 10), maxTokens: 70, temperature: 0, ignoreEos: true };
     const full = (await alone([request], { blockSize: 4 }))[0]!;
     // A window wider than the sequence releases nothing: the same tokens as keeping everything.
     const wide = (await alone([request], { blockSize: 4, kvWindow: { sinkBlocks: 1, recentBlocks: 64 } }))[0]!;

@@ -8,8 +8,10 @@
  *    and the output projection over those heads only. Keys and values are still projected and
  *    written to the KV cache for every KV head: later tokens may select heads this token skipped,
  *    and they must find this token's K/V in the cache. The attention pass itself (scores against
- *    the cached keys) runs through the backend's pagedAttention op for all heads — the op has no
- *    head subset — with the skipped heads' queries zeroed; their outputs are never read.
+ *    the cached keys) computes only the selected heads (pagedAttention's `heads` subset) when one
+ *    subset serves every row of the step: a shared (union) selection, or a single row. Per-row
+ *    selections over several rows run all heads, with the skipped heads' queries zeroed; their
+ *    outputs are never read.
  *
  * Dense steps and headBudget 1 run the original attention module unchanged.
  */
@@ -72,7 +74,7 @@ export class DejaVuAttention implements AttentionModule {
     this.dense.k.forward(k, x, rows);
     if (taps.active(`${path}.v_proj`)) taps.emit(`${path}.v_proj`, x, rows, dim);
     this.dense.v.forward(v, x, rows);
-    const attn = ropeCacheAndAttend(this.dense.shape, q, k, v, ctx, "dejavu.attn");
+    const attn = ropeCacheAndAttend(this.dense.shape, q, k, v, ctx, "dejavu.attn", headSubset(sel, rows));
     // No o_proj tap here: the skipped heads' rows of `attn` are not meaningful activations.
     if (sel.perRow) {
       for (let t = 0; t < rows; t++) {
@@ -82,4 +84,10 @@ export class DejaVuAttention implements AttentionModule {
       kernel.output(out, attn, rows, sel.indices, sel.count, scratch, backend);
     }
   }
+}
+
+/** The heads every row of the step computes, ascending, or undefined when rows differ (then all heads run). */
+function headSubset(sel: DejaVuSelection, rows: number): Int32Array | undefined {
+  if (!sel.perRow) return sel.indices.subarray(0, sel.count);
+  return rows === 1 ? sel.indices.subarray(0, sel.k) : undefined;
 }

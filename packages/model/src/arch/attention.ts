@@ -61,6 +61,8 @@ export function ropeCacheAndAttend(
   v: Float32Array,
   ctx: StepContext,
   scratchPrefix: string,
+  /** Query heads to compute (strictly increasing; see PagedAttentionArgs.heads); omitted = all. */
+  heads?: Int32Array,
 ): Float32Array {
   const { nHeads, nKvHeads, headDim, invFreq, ropeStyle } = shape;
   const { batch, kv, backend, scratch, rows, layer } = ctx;
@@ -103,11 +105,13 @@ export function ropeCacheAndAttend(
   a.pageSize = kv.pageSize;
   a.maxPagesPerSeq = batch.maxPagesPerSeq;
   a.scale = 1 / Math.sqrt(headDim);
+  a.heads = heads;
   try {
     backend.pagedAttention(a);
   } finally {
     a.out = a.q = a.kPool = a.vPool = NO_FLOATS;
     a.blockTable = a.tokenSeq = a.tokenPos = NO_INTS;
+    a.heads = undefined;
   }
   return attn;
 }
