@@ -86,12 +86,30 @@ function measure(backend: KernelBackend): Difference[] {
   diffs.push(compare("rope", `${rows} rows, 8 heads of 8`, roped, ropedAlone));
 
   // Paged attention: three sequences' query tokens in one call vs each token alone.
-  const nHeads = 8, nKvHeads = 4, headDim = 8, pageSize = 16, numPages = 12, maxPagesPerSeq = 4;
-  const poolSize = numPages * pageSize * nKvHeads * headDim;
+  diffs.push(attentionAloneVsTogether(backend, rng, "6 query tokens of 3 sequences vs alone", { nHeads: 8, nKvHeads: 4, headDim: 8, maxPagesPerSeq: 4 }, [0, 0, 0, 1, 2, 2], [37, 38, 39, 5, 60, 61]));
+  // MQA decode over long contexts: alone, a token is split over page ranges so both threads read;
+  // the split must not depend on how many tokens share the batch.
+  diffs.push(attentionAloneVsTogether(backend, rng, "3 MQA decode tokens at 700-1270 vs alone", { nHeads: 8, nKvHeads: 1, headDim: 64, maxPagesPerSeq: 80 }, [0, 1, 2], [1270, 1100, 700]));
+  return diffs;
+}
+
+/** pagedAttention of every query token in one call vs each token alone, over a pool of random K/V (page size 16, each sequence's pages consecutive). */
+function attentionAloneVsTogether(
+  backend: KernelBackend,
+  rng: Rng,
+  what: string,
+  geometry: { nHeads: number; nKvHeads: number; headDim: number; maxPagesPerSeq: number },
+  seqOfToken: number[],
+  posOfToken: number[],
+): Difference {
+  const { nHeads, nKvHeads, headDim, maxPagesPerSeq } = geometry;
+  const pageSize = 16;
+  const seqs = Math.max(...seqOfToken) + 1;
+  const poolSize = seqs * maxPagesPerSeq * pageSize * nKvHeads * headDim;
   const kPool = randn(poolSize, rng), vPool = randn(poolSize, rng);
-  const blockTable = Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-  const tokenSeq = Int32Array.from([0, 0, 0, 1, 2, 2]);
-  const tokenPos = Int32Array.from([37, 38, 39, 5, 60, 61]);
+  const blockTable = Int32Array.from({ length: seqs * maxPagesPerSeq }, (_, i) => i);
+  const tokenSeq = Int32Array.from(seqOfToken);
+  const tokenPos = Int32Array.from(posOfToken);
   const q = randn(tokenSeq.length * nHeads * headDim, rng);
   const args = { q, kPool, vPool, blockTable, nHeads, nKvHeads, headDim, pageSize, maxPagesPerSeq, scale: 1 / Math.sqrt(headDim) };
   const together = new Float32Array(q.length);
@@ -101,30 +119,7 @@ function measure(backend: KernelBackend): Difference[] {
   for (let t = 0; t < tokenSeq.length; t++) {
     backend.pagedAttention({ ...args, q: q.subarray(t * span, (t + 1) * span), out: alone.subarray(t * span, (t + 1) * span), tokenSeq: tokenSeq.subarray(t, t + 1), tokenPos: tokenPos.subarray(t, t + 1), numTokens: 1 });
   }
-  diffs.push(compare("pagedAttention", "6 query tokens of 3 sequences vs alone", together, alone));
-
-  // MQA decode over long contexts: alone, a token is split over page ranges so both threads read;
-  // the split must not depend on how many tokens share the batch.
-  {
-    const nHeads = 8, nKvHeads = 1, headDim = 64, pageSize = 16, maxPagesPerSeq = 80;
-    const seqs = 3;
-    const poolSize = seqs * maxPagesPerSeq * pageSize * nKvHeads * headDim;
-    const kPool = randn(poolSize, rng), vPool = randn(poolSize, rng);
-    const blockTable = Int32Array.from({ length: seqs * maxPagesPerSeq }, (_, i) => i);
-    const tokenSeq = Int32Array.from([0, 1, 2]);
-    const tokenPos = Int32Array.from([1270, 1100, 700]);
-    const q = randn(tokenSeq.length * nHeads * headDim, rng);
-    const args = { q, kPool, vPool, blockTable, nHeads, nKvHeads, headDim, pageSize, maxPagesPerSeq, scale: 1 / Math.sqrt(headDim) };
-    const together = new Float32Array(q.length);
-    backend.pagedAttention({ ...args, out: together, tokenSeq, tokenPos, numTokens: tokenSeq.length });
-    const alone = new Float32Array(q.length);
-    const span = nHeads * headDim;
-    for (let t = 0; t < tokenSeq.length; t++) {
-      backend.pagedAttention({ ...args, q: q.subarray(t * span, (t + 1) * span), out: alone.subarray(t * span, (t + 1) * span), tokenSeq: tokenSeq.subarray(t, t + 1), tokenPos: tokenPos.subarray(t, t + 1), numTokens: 1 });
-    }
-    diffs.push(compare("pagedAttention", "3 MQA decode tokens at 700-1270 vs alone", together, alone));
-  }
-  return diffs;
+  return compare("pagedAttention", what, together, alone);
 }
 
 function report(name: string, diffs: Difference[]): void {
