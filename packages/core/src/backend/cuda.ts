@@ -1,5 +1,6 @@
 import type { NativeAddon } from "@sieve/cuda-kernels";
 import { NativeBackend } from "./native.js";
+import { warnOnce } from "./warn-once.js";
 import {
   ROPE_STYLE_CODE,
   WEIGHT_DTYPE_CODE,
@@ -29,6 +30,7 @@ export class CudaBackend extends NativeBackend implements KernelBackend {
     const info = this.addon.info();
     const kernels = { ...base.kernels };
     for (const op of CUDA_OPS) kernels[op] = "cuda";
+    kernels.pagedAttention = `cuda (cpu ${base.kernels.pagedAttention} for head subsets and block-table holes)`;
     return { ...base, name: "cuda", isa: `cuda (${info.cuda.reason}) + ${base.isa}`, kernels };
   }
 
@@ -50,6 +52,7 @@ export class CudaBackend extends NativeBackend implements KernelBackend {
   override pagedAttention(p: PagedAttentionArgs): void {
     // The CUDA kernel knows neither head subsets nor block-table holes: such calls run on the CPU.
     if (p.heads || readsHole(p)) {
+      warnOnce("pagedAttention with a head subset or block-table holes runs on the CPU kernel: the CUDA kernel supports neither");
       super.pagedAttention(p);
       return;
     }

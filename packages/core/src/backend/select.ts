@@ -1,3 +1,4 @@
+import { warnOnce } from "./warn-once.js";
 import { CudaBackend } from "./cuda.js";
 import type { BackendName, KernelBackend } from "./kernels.js";
 import { loadNativeBackend } from "./native.js";
@@ -13,13 +14,6 @@ export interface BackendStatus {
 
 let active: KernelBackend | undefined;
 let status: BackendStatus | undefined;
-const warned = new Set<string>();
-
-function warnOnce(message: string): void {
-  if (warned.has(message) || process.env.SIEVE_QUIET === "1") return;
-  warned.add(message);
-  process.stderr.write(`[sieve] warning: ${message}\n`);
-}
 
 function requestedFromEnv(): BackendName {
   const value = (process.env.SIEVE_BACKEND ?? "native").trim().toLowerCase();
