@@ -25,6 +25,18 @@ inline const char* byte_at(const void* w, int64_t i) {
   return static_cast<const char*>(w) + i * bytes_per_weight<D>();
 }
 
+// acc[c:c+16) += sum_{r < R} sv[r] * w[off[r] + c : +16): the step both row walkers below share.
+template <WDType D, int R>
+inline void axpy16(float* acc, const void* w, const int64_t* off, const __m256* sv, int64_t c) {
+  __m256 a0 = _mm256_loadu_ps(acc + c), a1 = _mm256_loadu_ps(acc + c + 8);
+  for (int r = 0; r < R; ++r) {
+    a0 = _mm256_fmadd_ps(sv[r], load8<D>(w, off[r] + c), a0);
+    a1 = _mm256_fmadd_ps(sv[r], load8<D>(w, off[r] + c + 8), a1);
+  }
+  _mm256_storeu_ps(acc + c, a0);
+  _mm256_storeu_ps(acc + c + 8, a1);
+}
+
 // acc[0:len) += sum_{r < R} s[r] * w[off[r] + 0:len). off are element offsets into w. When pf is
 // given, the R rows at element offsets pf[r] (rows a later call will read) are prefetched along
 // the way, so that their DRAM latency overlaps this call's arithmetic instead of following it.
@@ -38,13 +50,7 @@ inline void axpy_rows(float* acc, const void* w, const int64_t* off, const float
     if (pf && (D == WDType::F32 || (c & 31) == 0)) {  // one prefetch per 64-byte line
       for (int r = 0; r < R; ++r) _mm_prefetch(byte_at<D>(w, pf[r] + c), _MM_HINT_T0);
     }
-    __m256 a0 = _mm256_loadu_ps(acc + c), a1 = _mm256_loadu_ps(acc + c + 8);
-    for (int r = 0; r < R; ++r) {
-      a0 = _mm256_fmadd_ps(sv[r], load8<D>(w, off[r] + c), a0);
-      a1 = _mm256_fmadd_ps(sv[r], load8<D>(w, off[r] + c + 8), a1);
-    }
-    _mm256_storeu_ps(acc + c, a0);
-    _mm256_storeu_ps(acc + c + 8, a1);
+    axpy16<D, R>(acc, w, off, sv, c);
   }
   if (c + 8 <= len) {
     __m256 a0 = _mm256_loadu_ps(acc + c);
@@ -81,13 +87,7 @@ inline void axpy_rows_ahead(float* acc, const void* w, const int64_t* off, const
         for (int r = 0; r < R; ++r) _mm_prefetch(byte_at<D>(w, rows[r] + col), _MM_HINT_T0);
       }
     }
-    __m256 a0 = _mm256_loadu_ps(acc + c), a1 = _mm256_loadu_ps(acc + c + 8);
-    for (int r = 0; r < R; ++r) {
-      a0 = _mm256_fmadd_ps(sv[r], load8<D>(w, off[r] + c), a0);
-      a1 = _mm256_fmadd_ps(sv[r], load8<D>(w, off[r] + c + 8), a1);
-    }
-    _mm256_storeu_ps(acc + c, a0);
-    _mm256_storeu_ps(acc + c + 8, a1);
+    axpy16<D, R>(acc, w, off, sv, c);
   }
   if (c < len) {  // the last len % 16 columns
     int64_t tail[R];
