@@ -1,14 +1,16 @@
 /**
  * Where a batched decode step's time goes (`sieve bench --concurrency ... --profile`): the engine's
  * own step (EngineCore: schedule -> ragged forward -> sample every row -> events -> update) on the
- * bench's model, with every kernel call timed. It runs on the calling thread, so the timing
- * backend can wrap the kernels; the headline numbers come from the unprofiled worker runs.
+ * bench's model, with every kernel call and every linear timed. It runs on the calling thread,
+ * so the timing backend can wrap the kernels; the headline numbers come from the unprofiled
+ * worker runs.
  */
 import type { KernelBackend, LinearLayer } from "@sieve/core";
 import type { LlamaModel } from "@sieve/model";
 import { EngineCore, type EngineModel } from "../engine/index.js";
 import type { BenchModel } from "./bench-model.js";
 import { fixedLengthRequest, SyntheticPrompts } from "./concurrency-workload.js";
+import { LayerTimers } from "./layer-timers.js";
 import { breakdownOf, OpTimes, timingBackend, type Breakdown } from "./op-profile.js";
 import { percentile } from "./percentiles.js";
 import { nowSeconds } from "./timer.js";
@@ -40,6 +42,8 @@ interface ProfiledEngine {
   core: EngineCore;
   times: OpTimes;
   timed: KernelBackend;
+  /** Installed around each of its profiled steps only (the engines share the model's layers). */
+  layers: LayerTimers;
   stepMs: number[];
   forwardSeconds: number;
 }
@@ -57,8 +61,8 @@ export function profileBatchedDecode(target: BenchModel, batches: readonly numbe
   const blockSize = 16;
   const maxTokens = steps + 2;
   const engines = batches.map((batch): ProfiledEngine => {
-    const entry: ProfiledEngine = { batch, core: undefined as unknown as EngineCore, times: new OpTimes(), timed: backend.current, stepMs: [], forwardSeconds: 0 };
-    entry.timed = timingBackend(backend.current, model, entry.times);
+    const times = new OpTimes();
+    const entry: ProfiledEngine = { batch, core: undefined as unknown as EngineCore, times, timed: timingBackend(backend.current, model, times), layers: new LayerTimers(model, times), stepMs: [], forwardSeconds: 0 };
     const loaded: EngineModel = { model: timedForward(model, entry), tokenizer: checkpoint.tokenizer, generation: checkpoint.generation, source: checkpoint.source, format: checkpoint.format };
     entry.core = new EngineCore(loaded, { kvBlocks: batch * Math.ceil((promptTokens + maxTokens) / blockSize), blockSize, maxSeqs: batch, enablePrefixCaching: false });
     for (let i = 0; i < batch; i++) entry.core.add(`p${i}`, fixedLengthRequest(`p${i}`, prompts.distinct(promptTokens), maxTokens));
@@ -74,9 +78,13 @@ export function profileBatchedDecode(target: BenchModel, batches: readonly numbe
     for (let s = 0; s < steps; s++) {
       for (const e of engines) {
         backend.current = e.timed;
-        const start = nowSeconds();
-        e.core.step();
-        e.stepMs.push((nowSeconds() - start) * 1000);
+        e.stepMs.push(
+          e.layers.around(() => {
+            const start = nowSeconds();
+            e.core.step();
+            return (nowSeconds() - start) * 1000;
+          }),
+        );
       }
     }
   } finally {

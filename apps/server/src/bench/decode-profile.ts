@@ -1,6 +1,7 @@
 import type { LinearLayer } from "@sieve/core";
-import type { LlamaModel } from "@sieve/model";
+import { SwiGluMlp, type LlamaModel } from "@sieve/model";
 import { GreedySequence } from "./greedy-sequence.js";
+import { LayerTimers } from "./layer-timers.js";
 import { breakdownOf, OpTimes, timingBackend, type Breakdown } from "./op-profile.js";
 import type { DecodeBytes } from "./roofline.js";
 import type { SwitchableBackend } from "./switchable-backend.js";
@@ -15,19 +16,28 @@ export interface DecodeProfile {
   /**
    * Per linear projection (q_proj, ..., down_proj, summed over layers, and lm_head): ms per token
    * and the GB/s its weights streamed at. Shapes differ (k = 768 vs 2048 ...), so this shows
-   * which GEMV shapes fall short of the measured bandwidth.
+   * which GEMV shapes fall short of the measured bandwidth. Any linear counts (dense, TEAL,
+   * pruned: the layer's forward is timed); for sparse layers the GB/s is the stored bytes over
+   * the time, not what the kernel read. "mlp": the fused sparse MLP kernels of CATS and DejaVu
+   * (see layer-timers.ts), with shape "?" (and 0 GB/s where it has no byte count).
    */
   projections: Record<string, { msPerToken: number; gbs: number; shape: string }>;
-  /** Per op: calls per token and microseconds per call. */
+  /**
+   * Per op: calls per token and microseconds per call. Kernel ops (gemv, rmsNorm, ...) and whole
+   * layers ("linear:dense", "linear:teal", "lm_head:dense", "mlp:cats", ...). Rows overlap: a
+   * linear's row includes the kernel calls made inside it, which also have their own rows (a
+   * CATS module's row, mlp:cats, is only what nothing inside it counted).
+   */
   ops: Record<string, { callsPerToken: number; usPerCall: number }>;
   /** Bytes the linears + LM head read per token divided by the time spent in them: what the GEMV kernels achieve. */
   linearBandwidthGBs: number;
 }
 
 /**
- * Decodes `steps` tokens greedily after the prompt with every kernel call timed, and splits the
- * step time into linears, LM head, attention, norms, elementwise ops, embedding, sampling (argmax)
- * and the JavaScript in between (model code, batch bookkeeping, call overhead).
+ * Decodes `steps` tokens greedily after the prompt with every kernel call and every linear
+ * timed (layer-timers.ts), and splits the step time into linears, LM head, attention, norms,
+ * elementwise ops, embedding, sampling (argmax) and the JavaScript in between (model code, batch
+ * bookkeeping, call overhead).
  */
 export function profileDecode(model: LlamaModel, backend: SwitchableBackend, promptIds: readonly number[], steps: number, bytes: DecodeBytes): DecodeProfile {
   const plain = backend.current;
@@ -37,9 +47,12 @@ export function profileDecode(model: LlamaModel, backend: SwitchableBackend, pro
   try {
     let token = runner.argmax(runner.seq.prefill(promptIds));
     backend.current = timingBackend(plain, model, times);
-    const start = nowSeconds();
-    for (let i = 0; i < steps; i++) token = runner.argmax(runner.seq.decode(token));
-    wall = nowSeconds() - start;
+    const layers = new LayerTimers(model, times);
+    wall = layers.around(() => {
+      const start = nowSeconds();
+      for (let i = 0; i < steps; i++) token = runner.argmax(runner.seq.decode(token));
+      return nowSeconds() - start;
+    });
   } finally {
     backend.current = plain;
     runner.release();
@@ -79,6 +92,14 @@ function projectionWeights(model: LlamaModel): Map<string, { bytes: number; shap
     const entry = out.get(name) ?? { bytes: 0, shape: `${d.outFeatures}x${d.inFeatures}` };
     entry.bytes += d.bytes;
     out.set(name, entry);
+  }
+  // A CATS MLP reports the bytes of the up and down weights it reads (its gate is a linear slot).
+  for (const block of model.layers) {
+    const bytes = (block.mlp as { describe?(): { bytes?: number } }).describe?.().bytes;
+    if (block.mlp instanceof SwiGluMlp || bytes === undefined) continue;
+    const entry = out.get("mlp") ?? { bytes: 0, shape: "?" };
+    entry.bytes += bytes;
+    out.set("mlp", entry);
   }
   return out;
 }

@@ -34,11 +34,28 @@ interface Tally {
   calls: number;
 }
 
+/** What one timed call adds to (resolved once; see OpTimes.tallies). */
+export interface Tallies {
+  add(seconds: number): void;
+}
+
+/**
+ * The timed layer calls in progress (see layer-timers.ts), shared with timingBackend so that no
+ * time is counted twice. `owned` > 0: inside a linear's forward, whose time the linear takes, so
+ * kernel calls there add to their op row only. `nested`: seconds already attributed inside the
+ * innermost timed layer call (kernel calls, inner layers), which that layer leaves out of its own.
+ */
+export interface LayerClock {
+  owned: number;
+  nested: number;
+}
+
 /** Accumulated time and call counts, per category, per op, and per linear projection (q_proj, ...). */
 export class OpTimes {
   private readonly categories = new Map<OpCategory, Tally>();
   private readonly ops = new Map<string, Tally>();
   private readonly projections = new Map<string, Tally>();
+  readonly clock: LayerClock = { owned: 0, nested: 0 };
 
   record(category: OpCategory, op: string, seconds: number, projection?: string): void {
     this.tallies(category, op, projection).add(seconds);
@@ -46,16 +63,19 @@ export class OpTimes {
 
   /**
    * The tallies one kind of call adds to, resolved once so that timingBackend's per-call work is
-   * a few additions (a Map update per call would be profiler overhead counted as "js").
+   * a few additions (a Map update per call would be profiler overhead counted as "js"). Without a
+   * category, only the op row: a kernel call whose time a timed layer already counts.
    */
-  tallies(category: OpCategory, op: string, projection?: string): { add(seconds: number): void } {
-    const c = tallyOf(this.categories, category);
+  tallies(category: OpCategory | undefined, op: string, projection?: string): Tallies {
+    const c = category === undefined ? undefined : tallyOf(this.categories, category);
     const o = tallyOf(this.ops, op);
     const p = projection === undefined ? undefined : tallyOf(this.projections, projection);
     return {
       add(seconds: number): void {
-        c.seconds += seconds;
-        c.calls += 1;
+        if (c) {
+          c.seconds += seconds;
+          c.calls += 1;
+        }
         o.seconds += seconds;
         o.calls += 1;
         if (p) {
@@ -100,6 +120,10 @@ function tallyOf<K>(map: Map<K, Tally>, key: K): Tally {
  * clock reads and a few additions into tallies resolved beforehand (an op's first call, or a
  * linear's first call on each weight, sets them up), so that little of the wrapper lands in
  * "js". It is still used for a separate profiling pass, never for the headline numbers.
+ *
+ * With LayerTimers installed on the same OpTimes, a call made inside a linear's forward adds to
+ * its op row only (the linear takes the time, whatever kernels it runs); any other call also
+ * tells an enclosing timed module (a CATS MLP) to leave its time out of the module's own.
  */
 export function timingBackend(inner: KernelBackend, model: LlamaModel, times: OpTimes): KernelBackend {
   const projectionOf = new Map<WeightData, string>();
@@ -108,13 +132,15 @@ export function timingBackend(inner: KernelBackend, model: LlamaModel, times: Op
     if (weight) projectionOf.set(weight, slot.path.slice(slot.path.lastIndexOf(".") + 1));
   }
   const headWeight = (model.lmHead as { weight?: WeightData }).weight;
+  const clock = times.clock;
   const wrapped: Record<string, unknown> = {};
   for (const op of OP_NAMES) {
     const fn = inner[op] as (...args: unknown[]) => void;
     const category = CATEGORY_OF[op];
+    let owned: Tallies | undefined;
     if (category === "linear") {
-      const byWeight = new Map<WeightData, ReturnType<OpTimes["tallies"]>>();
-      const talliesFor = (weight: WeightData): ReturnType<OpTimes["tallies"]> => {
+      const byWeight = new Map<WeightData, Tallies>();
+      const talliesFor = (weight: WeightData): Tallies => {
         const t = weight === headWeight ? times.tallies("lm_head", op) : times.tallies("linear", op, projectionOf.get(weight) ?? "other");
         byWeight.set(weight, t);
         return t;
@@ -122,17 +148,27 @@ export function timingBackend(inner: KernelBackend, model: LlamaModel, times: Op
       wrapped[op] = (...args: unknown[]): void => {
         const start = performance.now();
         fn.apply(inner, args);
-        const ms = performance.now() - start;
+        const seconds = (performance.now() - start) / 1000;
+        if (clock.owned > 0) {
+          (owned ??= times.tallies(undefined, op)).add(seconds);
+          return;
+        }
         const weight = args[2] as WeightData;
-        (byWeight.get(weight) ?? talliesFor(weight)).add(ms / 1000);
+        (byWeight.get(weight) ?? talliesFor(weight)).add(seconds);
+        clock.nested += seconds;
       };
     } else {
-      let tally: ReturnType<OpTimes["tallies"]> | undefined;
+      let tally: Tallies | undefined;
       wrapped[op] = (...args: unknown[]): void => {
         const start = performance.now();
         fn.apply(inner, args);
-        const ms = performance.now() - start;
-        (tally ??= times.tallies(category, op)).add(ms / 1000);
+        const seconds = (performance.now() - start) / 1000;
+        if (clock.owned > 0) {
+          (owned ??= times.tallies(undefined, op)).add(seconds);
+          return;
+        }
+        (tally ??= times.tallies(category, op)).add(seconds);
+        clock.nested += seconds;
       };
     }
   }

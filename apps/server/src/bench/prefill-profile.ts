@@ -1,6 +1,7 @@
 import type { LinearLayer } from "@sieve/core";
 import type { LlamaModel } from "@sieve/model";
 import { GreedySequence } from "./greedy-sequence.js";
+import { LayerTimers } from "./layer-timers.js";
 import { breakdownOf, OpTimes, timingBackend, type Breakdown } from "./op-profile.js";
 import type { SwitchableBackend } from "./switchable-backend.js";
 import { nowSeconds } from "./timer.js";
@@ -18,8 +19,8 @@ export interface PrefillProfile {
 }
 
 /**
- * One prefill of `ids` with every kernel call timed: how much is GEMM (linears), how much is
- * causal attention (quadratic in the length), and what is left.
+ * One prefill of `ids` with every kernel call and every linear timed: how much is GEMM
+ * (linears), how much is causal attention (quadratic in the length), and what is left.
  */
 export function profilePrefill(model: LlamaModel, backend: SwitchableBackend, ids: readonly number[]): PrefillProfile {
   const plain = backend.current;
@@ -30,9 +31,11 @@ export function profilePrefill(model: LlamaModel, backend: SwitchableBackend, id
     runner.seq.prefill(ids);
     runner.reset();
     backend.current = timingBackend(plain, model, times);
-    const start = nowSeconds();
-    runner.seq.prefill(ids);
-    wall = nowSeconds() - start;
+    wall = new LayerTimers(model, times).around(() => {
+      const start = nowSeconds();
+      runner.seq.prefill(ids);
+      return nowSeconds() - start;
+    });
   } finally {
     backend.current = plain;
     runner.release();

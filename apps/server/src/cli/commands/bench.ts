@@ -134,9 +134,11 @@ export function formatBench(r: BenchReport): string {
   if (r.profile) {
     lines.push(`profile     ${r.profile.msPerToken.toFixed(2)} ms/token profiled; linears + LM head stream at ${r.profile.linearBandwidthGBs.toFixed(1)} GB/s`);
     for (const b of r.profile.breakdown) lines.push(`  ${b.part.padEnd(12)} ${b.msPerToken.toFixed(3).padStart(8)} ms/token  ${b.percent.toFixed(1).padStart(5)}%`);
-    lines.push("  GEMV by projection (all layers):");
+    // Any linear counts (dense GEMV, TEAL, pruned); a sparse layer's GB/s is its stored bytes over its time.
+    lines.push("  linears by projection (all layers):");
     for (const [name, p] of Object.entries(r.profile.projections)) {
-      lines.push(`    ${name.padEnd(10)} ${p.shape.padStart(10)} ${p.msPerToken.toFixed(3).padStart(8)} ms/token  ${p.gbs.toFixed(1).padStart(5)} GB/s`);
+      const gbs = p.gbs > 0 ? p.gbs.toFixed(1) : "-";
+      lines.push(`    ${name.padEnd(10)} ${p.shape.padStart(10)} ${p.msPerToken.toFixed(3).padStart(8)} ms/token  ${gbs.padStart(5)} GB/s`);
     }
   }
   if (r.prefill_profile) {
