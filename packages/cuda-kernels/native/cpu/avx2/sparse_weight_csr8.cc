@@ -10,6 +10,28 @@
 // streams, see sparse_weight_simd.h, each of its three arrays prefetched ahead); batch 2..4 shares
 // each chunk's decode across the activation rows (one gather per row); larger batches decode each
 // row once and run the AXPY kernel.
+//
+// Where the batch-1 GEMV stands at 90-95% sparsity (TinyLlama shapes, f16, 2-core Xeon VM, 2.6 GHz
+// TSC, ~3.5 GHz core). With the weight in L2 it takes ~4 TSC cycles per chunk (~17 GB/s on one
+// thread) at 70, 90 and 95% alike: the gather's 8 loads and the chunk's 3 others keep the load ports
+// busy (back-to-back gathers alone: ~2.1 cycles each). Streamed from memory (mean over the 4
+// shapes, % of a read probe run in the same rounds) it reached 91% / 81% (90% / 95% sparsity) on
+// 1 thread and 74% / 65% on 2 before the two changes below, 92% / 85% and 78% / 70% after.
+// Replacing the gather by one plain load (diagnosis only, wrong sums) streamed only 0-2% faster
+// at 90% (and on 2 threads at 95%), so most of the gap is on the memory side. Kept, measured A/B
+// in one process (alternating rounds, 3 runs, 4 shapes): each thread pads its own x (csr8_gemv)
+// and the prefetch runs 1 KB ahead (kCsr8GemvPrefetchBytes). Tried and not kept (same method):
+//  - no base clamp, x padded with zeros to 65536 + 256 floats so that any u16 base + u8 offset
+//    stays inside whatever the index contents (no validation needed): +1-2% with the weight in
+//    L2, within noise streamed;
+//  - a chunk pair's offsets from one 16-byte load, 4 bases from one 8-byte load: no gain;
+//  - each row's 4 chunks of a step back to back instead of interleaved across rows: +6% in L2,
+//    0 to -3% streamed;
+//  - 8 streams (-5 to -17%), 2 or 3 streams (within noise), 2 accumulators per row (-10 to -15%),
+//    8 chunks per step (-5 to -15%);
+//  - prefetch: one per 64 B of each stream instead of one per step (-3 to -5%), a row's whole
+//    span at the start of its tile (-5 to -20%), the leftover chunks after the lockstep loop (no
+//    gain), an extra T2 prefetch 4 KB ahead (0 to -6%), T1/T2 hints (within noise), NTA (-55%).
 #include <cstdint>
 #include <cstring>
 
@@ -42,9 +64,10 @@ inline __m256 row_chunk_gather(const float* xp, const uint8_t* off, const uint16
 
 // Prefetch distance of the GEMV on its values stream (offsets and bases: proportionally shorter,
 // the same number of chunks ahead). Half of kPrefetchBytes: 12 streams (4 rows x 3 arrays) at 2 KB
-// kept ~13 KB of not-yet-read lines in L1 beside x; 1 KB still runs ~0.5 us ahead of the reads.
-// Measured against 2 KB (same runs, f16, 4 TinyLlama shapes): 90-95% sparsity +3-5% at 1 thread,
-// +5-10% at 2; 70% unchanged; 512-768 B about the same as 1 KB, 1.5 KB in between.
+// keep ~13 KB of lines fetched ahead in L1 beside x; at 1 KB the lines are still requested
+// ~0.5 us before they are read. Against 2 KB (f16, 4 TinyLlama shapes, same runs): 90-95% sparsity
+// +5-7% on 1 thread and +5% on 2; 50-70% +1-3%; 512-768 B about the same as 1 KB, 1.5 KB no
+// better than 2 KB.
 constexpr int64_t kCsr8GemvPrefetchBytes = 1024;
 
 // S rows `stride` apart: chunks in lockstep while every row has one, then each row's rest alone.
@@ -95,10 +118,11 @@ inline void csr8_gemv_tile(float* out, const float* xp, const Csr8Weight& w, int
   }
 }
 
-// Each thread pads its own copy of x (thread_local buffer) rather than sharing the caller's: a
-// worker gathering from a buffer the caller has just written pulls its lines one by one from the
-// caller's core in gather order, a sequential copy of its own is cheaper (2 threads, cached
-// weights, 256x2048 at 95%: +50%; streamed: +5-10% on small layers).
+// Each thread pads its own copy of x (padded_x's buffer is thread_local) instead of gathering from
+// the caller's: that buffer was just written on the caller's core, so a worker's gathers pulled it
+// across line by line, in gather order, on every call; a sequential copy of its own is cheaper.
+// 2 threads, weight in L2: 256x2048 at 95% +50%, 2048x2048 +20%; streamed: +3-5% at 90-95%
+// (+7-11% on 256x2048), 50-70% +1-2%. One thread runs the same work as before.
 template <SparseValueType V>
 void csr8_gemv(float* out, const float* x, const Csr8Weight& w, const float* bias) {
   auto body = [&](int64_t r0, int64_t r1) {
