@@ -138,39 +138,33 @@ export function timingBackend(inner: KernelBackend, model: LlamaModel, times: Op
     const fn = inner[op] as (...args: unknown[]) => void;
     const category = CATEGORY_OF[op];
     let owned: Tallies | undefined;
+    let tally: Tallies | undefined;
+    // Where a call's time goes outside any timed linear: a linear op by the weight it read (its
+    // projection, or the LM head), any other op under its category.
+    let pick: (args: unknown[]) => Tallies = () => (tally ??= times.tallies(category, op));
     if (category === "linear") {
       const byWeight = new Map<WeightData, Tallies>();
-      const talliesFor = (weight: WeightData): Tallies => {
-        const t = weight === headWeight ? times.tallies("lm_head", op) : times.tallies("linear", op, projectionOf.get(weight) ?? "other");
-        byWeight.set(weight, t);
+      pick = (args) => {
+        const weight = args[2] as WeightData;
+        let t = byWeight.get(weight);
+        if (t === undefined) {
+          t = weight === headWeight ? times.tallies("lm_head", op) : times.tallies("linear", op, projectionOf.get(weight) ?? "other");
+          byWeight.set(weight, t);
+        }
         return t;
       };
-      wrapped[op] = (...args: unknown[]): void => {
-        const start = performance.now();
-        fn.apply(inner, args);
-        const seconds = (performance.now() - start) / 1000;
-        if (clock.owned > 0) {
-          (owned ??= times.tallies(undefined, op)).add(seconds);
-          return;
-        }
-        const weight = args[2] as WeightData;
-        (byWeight.get(weight) ?? talliesFor(weight)).add(seconds);
-        clock.nested += seconds;
-      };
-    } else {
-      let tally: Tallies | undefined;
-      wrapped[op] = (...args: unknown[]): void => {
-        const start = performance.now();
-        fn.apply(inner, args);
-        const seconds = (performance.now() - start) / 1000;
-        if (clock.owned > 0) {
-          (owned ??= times.tallies(undefined, op)).add(seconds);
-          return;
-        }
-        (tally ??= times.tallies(category, op)).add(seconds);
-        clock.nested += seconds;
-      };
     }
+    wrapped[op] = (...args: unknown[]): void => {
+      const start = performance.now();
+      fn.apply(inner, args);
+      const seconds = (performance.now() - start) / 1000;
+      if (clock.owned > 0) {
+        (owned ??= times.tallies(undefined, op)).add(seconds);
+        return;
+      }
+      pick(args).add(seconds);
+      clock.nested += seconds;
+    };
   }
   return Object.assign(Object.create(inner) as KernelBackend, wrapped);
 }
