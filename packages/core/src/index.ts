@@ -1,7 +1,7 @@
 export { Tensor, contiguousStrides, shapeSize, readElement, writeElement } from "./tensor/tensor.js";
 export type { Shape } from "./tensor/tensor.js";
 export { DTYPES, dtypeBytes, isDType, isFloatDType, allocStorage, viewStorage } from "./tensor/dtype.js";
-export type { DType, NumericDType, Storage, StorageOf } from "./tensor/dtype.js";
+export type { DType, NumericDType, Storage, StorageAllocator, StorageOf } from "./tensor/dtype.js";
 export {
   f32ToF16Bits,
   f16BitsToF32,
@@ -29,6 +29,8 @@ export type {
 export { referenceBackend } from "./backend/reference.js";
 export { NativeBackend, loadNativeBackend } from "./backend/native.js";
 export type { NativeLoad } from "./backend/native.js";
+export { allocWeightStorage, weightMemoryStatus, processHugePageBytes, HUGE_PAGE_BYTES } from "./backend/weight-memory.js";
+export type { WeightMemoryStatus } from "./backend/weight-memory.js";
 export { CudaBackend, CUDA_OPS } from "./backend/cuda.js";
 export { createBackend, getBackend, setBackend, getBackendStatus } from "./backend/select.js";
 export type { BackendStatus } from "./backend/select.js";

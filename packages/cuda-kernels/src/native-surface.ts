@@ -85,6 +85,13 @@ export interface NativeAddon extends SparseWeightOps, ActivationSparseOps {
   /** Independent register FMAs with `threads` threads for about `millis` ms: GFLOP/s. */
   measureFmaPeak(threads: number, millis: number): number;
 
+  /**
+   * `bytes` zeroed bytes for a weight that lives as long as its model, at a 2 MiB-aligned address
+   * whose whole 2 MiB pieces are advised for huge pages (hugeAdvised bytes; 0 where the OS has no
+   * such advice). The ArrayBuffer owns the memory and unmaps it when collected.
+   */
+  allocWeightBuffer(bytes: number): { buffer: ArrayBuffer; hugeAdvised: number };
+
   /** CUDA ops; calling one when info().cuda.available is false throws with the reason. */
   cuda: NativeCudaOps;
 }

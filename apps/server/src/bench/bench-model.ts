@@ -1,4 +1,4 @@
-import { getBackend, getBackendStatus, loadNativeBackend, NativeBackend, type KernelBackend, type LinearLayer } from "@sieve/core";
+import { getBackend, getBackendStatus, loadNativeBackend, NativeBackend, processHugePageBytes, weightMemoryStatus, type KernelBackend, type LinearLayer } from "@sieve/core";
 import type { LlamaModel, LoadedCheckpoint } from "@sieve/model";
 import { buildModel } from "../compose/build-model.js";
 import { SwitchableBackend } from "./switchable-backend.js";
@@ -49,6 +49,27 @@ export function backendReport(backend: KernelBackend): { name: string; requested
   const report: ReturnType<typeof backendReport> = { name: d.name, requested: status.requested, isa: d.isa, threads: d.threads };
   if (status.fallbackReason) report.fallback_reason = status.fallbackReason;
   return report;
+}
+
+/** Where the weights live: mapped for 2 MiB pages or plain arrays, and how much is in huge pages now. */
+export interface WeightMemoryReport {
+  mode: "huge-pages" | "plain";
+  reason: string;
+  mapped_bytes: number;
+  /** The process's anonymous memory in huge pages (Linux AnonHugePages), null elsewhere. */
+  huge_page_bytes: number | null;
+}
+
+export function weightMemoryReport(): WeightMemoryReport {
+  const s = weightMemoryStatus();
+  return { mode: s.mode, reason: s.reason, mapped_bytes: s.mapped.bytes, huge_page_bytes: processHugePageBytes() ?? null };
+}
+
+/** One line for text output, e.g. "huge-pages: 2098 MiB mapped, 2090 MiB in 2 MiB pages (transparent huge pages: madvise)". */
+export function formatWeightMemory(w: WeightMemoryReport): string {
+  const mib = (b: number): string => `${(b / 1048576).toFixed(0)} MiB`;
+  const inHuge = w.huge_page_bytes === null ? "" : `, ${mib(w.huge_page_bytes)} in 2 MiB pages`;
+  return w.mode === "plain" ? `plain arrays (${w.reason})` : `huge-pages: ${mib(w.mapped_bytes)} mapped${inHuge} (${w.reason})`;
 }
 
 /** How many linear slots run each kernel, e.g. { "native:avx2-stream/avx2-packed-6x16": 84 }. */

@@ -12,7 +12,7 @@ export type { PrefillProfile } from "./prefill-profile.js";
 export { decodeBytesPerToken, measureCeilings, measureReadBandwidth, rooflineDecodeTokS, prefillFlops, DECODE_BYTES_FORMULA } from "./roofline.js";
 export type { DecodeBytes, MachineCeilings } from "./roofline.js";
 export { syntheticTokenIds } from "./synthetic-tokens.js";
-export { buildBenchModel, benchBackend, applyThreads, backendReport, linearKernels, checkpointDtype, parameterCount } from "./bench-model.js";
+export { buildBenchModel, benchBackend, applyThreads, backendReport, weightMemoryReport, formatWeightMemory, linearKernels, checkpointDtype, parameterCount } from "./bench-model.js";
 export type { BenchModel } from "./bench-model.js";
 export { SwitchableBackend } from "./switchable-backend.js";
 export { GreedySequence } from "./greedy-sequence.js";

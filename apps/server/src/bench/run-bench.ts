@@ -1,4 +1,4 @@
-import { applyThreads, backendReport, checkpointDtype, linearKernels, nativeForCeilings, parameterCount, type BenchModel } from "./bench-model.js";
+import { applyThreads, backendReport, weightMemoryReport, type WeightMemoryReport, checkpointDtype, linearKernels, nativeForCeilings, parameterCount, type BenchModel } from "./bench-model.js";
 import { measureDecode } from "./decode.js";
 import { profileDecode, type DecodeProfile } from "./decode-profile.js";
 import { measurePrefill } from "./prefill.js";
@@ -63,6 +63,8 @@ export interface BenchReport {
   decode_pct_of_roofline: number | null;
   prefill_pct_of_fma_peak: number | null;
   peak_rss_bytes: number;
+  /** Where the weights live (2 MiB pages or plain arrays), read after the runs. */
+  weight_memory: WeightMemoryReport;
   load_average: [number, number, number];
   date: string;
   /** The greedy continuation of the synthetic prompt (first tokens), for cross-engine checks. */
@@ -169,6 +171,7 @@ export function runBench(target: BenchModel, options: BenchOptions = {}): BenchR
     decode_pct_of_roofline: roofline === null ? null : round((100 * decode.best.tokPerS) / roofline, 1),
     prefill_pct_of_fma_peak: ceilings && prefillGflops !== null ? round((100 * prefillGflops) / ceilings.fmaPeakGflops, 1) : null,
     peak_rss_bytes: peakRss,
+    weight_memory: weightMemoryReport(),
     load_average: loadAverage(),
     date: new Date().toISOString(),
     greedy_tokens: decode.greedyTokens.slice(0, GREEDY_TOKENS_REPORTED),

@@ -1,4 +1,4 @@
-import { bf16BitsToF32, f16BitsToF32, f32ToF16Bits, type WeightData, type WeightDType } from "@sieve/core";
+import { allocWeightStorage, bf16BitsToF32, f16BitsToF32, f32ToF16Bits, type WeightData, type WeightDType } from "@sieve/core";
 
 /**
  * A weight in another dtype, same layout: f32 -> f16 (round to nearest even) or anything -> f32
@@ -7,13 +7,13 @@ import { bf16BitsToF32, f16BitsToF32, f32ToF16Bits, type WeightData, type Weight
 export function convertWeight(w: WeightData, from: WeightDType, to: WeightDType): WeightData {
   if (from === to) return w;
   if (from === "f32" && to === "f16") {
-    const out = new Uint16Array(w.length);
+    const out = allocWeightStorage("f16", w.length);
     for (let i = 0; i < w.length; i++) out[i] = f32ToF16Bits(w[i]!);
     return out;
   }
   if (to === "f32") {
     const widen = from === "f16" ? f16BitsToF32 : bf16BitsToF32;
-    const out = new Float32Array(w.length);
+    const out = allocWeightStorage("f32", w.length);
     for (let i = 0; i < w.length; i++) out[i] = widen(w[i]!);
     return out;
   }

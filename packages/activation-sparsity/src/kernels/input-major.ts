@@ -3,7 +3,7 @@
  * weights fed by one input channel are contiguous and an input zeroed by a threshold skips one
  * contiguous run of memory (see docs/formats/activation-sparsity.md).
  */
-import { bf16BitsToF32, f16BitsToF32, f32ToF16Bits, type WeightData, type WeightDType } from "@sieve/core";
+import { allocWeightStorage, bf16BitsToF32, f16BitsToF32, f32ToF16Bits, type WeightData, type WeightDType } from "@sieve/core";
 
 /** Tile edge of the blocked transpose: a 64x64 tile of either layout stays in L1. */
 const TILE = 64;
@@ -17,7 +17,7 @@ export function transposeWeight(w: WeightData, dtype: WeightDType, rows: number,
   if (to !== dtype && !(dtype === "f32" && to === "f16") && to !== "f32") {
     throw new RangeError(`transposeWeight: cannot convert ${dtype} weights to ${to}`);
   }
-  const out: WeightData = to === "f32" ? new Float32Array(rows * cols) : new Uint16Array(rows * cols);
+  const out: WeightData = allocWeightStorage(to, rows * cols);
   const convert = converter(dtype, to);
   for (let r0 = 0; r0 < rows; r0 += TILE) {
     const r1 = Math.min(rows, r0 + TILE);

@@ -3,7 +3,7 @@
  * demand, from disk straight into the typed array that becomes its storage.
  */
 import { open, type FileHandle } from "node:fs/promises";
-import { allocStorage, dtypeBytes, type DType } from "../tensor/dtype.js";
+import { allocStorage, dtypeBytes, type DType, type StorageAllocator } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { assertLittleEndianHost, byteView } from "./bytes.js";
 import { SafetensorsError } from "./errors.js";
@@ -82,10 +82,13 @@ export class SafetensorsFile implements AsyncDisposable {
     });
   }
 
-  /** Reads a tensor into freshly allocated storage of its dtype: one copy, disk to final buffer. */
-  async read(name: string): Promise<Tensor> {
+  /**
+   * Reads a tensor into freshly allocated storage of its dtype: one copy, disk to final buffer.
+   * `allocate` chooses where that storage comes from (model loaders pass allocWeightStorage).
+   */
+  async read(name: string, allocate: StorageAllocator = allocStorage): Promise<Tensor> {
     const info = this.info(name);
-    const storage = allocStorage(info.dtype, info.byteLength / dtypeBytes(info.dtype));
+    const storage = allocate(info.dtype, info.byteLength / dtypeBytes(info.dtype));
     await this.readInto(name, storage);
     return Tensor.wrap(info.dtype, storage, info.shape);
   }

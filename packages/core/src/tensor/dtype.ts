@@ -51,6 +51,9 @@ export function isFloatDType(dtype: DType): boolean {
   return dtype === "f64" || dtype === "f32" || dtype === "f16" || dtype === "bf16";
 }
 
+/** Allocates zeroed storage for `length` elements of a dtype (allocStorage, or a weight allocator). */
+export type StorageAllocator = <D extends DType>(dtype: D, length: number) => StorageOf[D];
+
 /** Allocates zeroed storage for `length` elements. */
 export function allocStorage<D extends DType>(dtype: D, length: number): StorageOf[D] {
   return storageCtor(dtype).alloc(length) as StorageOf[D];

@@ -10,6 +10,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sieve::napi::RegisterCudaOps(env, exports);
   sieve::napi::RegisterSparseWeightOps(env, exports);
   sieve::napi::RegisterActivationSparseOps(env, exports);
+  sieve::napi::RegisterMemoryOps(env, exports);
   return exports;
 }
 

@@ -11,5 +11,6 @@ void RegisterOtherOps(Napi::Env env, Napi::Object exports);    // ops.cc: every 
 void RegisterCudaOps(Napi::Env env, Napi::Object exports);     // cuda_ops.cc: exports.cuda
 void RegisterSparseWeightOps(Napi::Env env, Napi::Object exports);      // sparse_weight_ops.cc: N:M and unstructured sparse GEMV/GEMM
 void RegisterActivationSparseOps(Napi::Env env, Napi::Object exports);  // activation_sparse_ops.cc: TEAL/CATS/DejaVu kernels
+void RegisterMemoryOps(Napi::Env env, Napi::Object exports);            // memory_ops.cc: allocWeightBuffer
 
 }  // namespace sieve::napi

@@ -9,7 +9,7 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { resolve } from "node:path";
 import { gguf, type GGUFTensorInfo } from "@huggingface/gguf";
-import { f32ToF16Bits, f16BitsToF32, Tensor } from "@sieve/core";
+import { allocWeightStorage, f32ToF16Bits, f16BitsToF32, Tensor } from "@sieve/core";
 import { validateConfig, type ModelConfig } from "../arch/config.js";
 import { expectedTensors, hfNames } from "../arch/weights.js";
 import { tokenizerFromGgufMetadata } from "../tokenizer/gguf-vocab.js";
@@ -143,7 +143,7 @@ function planRead(info: GGUFTensorInfo, dataOffset: number, fileSize: number, fi
 
 /** Q8_0 blocks to f16, a few MB of file at a time so the quantized bytes never sit whole. */
 async function readQ8_0AsF16(handle: FileHandle, p: PlannedRead, file: string): Promise<Uint16Array> {
-  const out = new Uint16Array(p.numel);
+  const out = allocWeightStorage("f16", p.numel);
   const blocks = p.numel / Q8_0_BLOCK;
   const blocksPerChunk = 1 << 16;
   const chunk = new Uint8Array(Math.min(blocks, blocksPerChunk) * Q8_0_BLOCK_BYTES);
@@ -165,13 +165,13 @@ async function readQ8_0AsF16(handle: FileHandle, p: PlannedRead, file: string): 
 async function readTensor(handle: FileHandle, p: PlannedRead, file: string): Promise<Tensor> {
   switch (p.info.dtype as number) {
     case GGML_TYPE.F32: {
-      const data = new Float32Array(p.numel);
+      const data = allocWeightStorage("f32", p.numel);
       await readExactly(handle, data, p.fileOffset, file, p.info.name);
       return Tensor.wrap("f32", data, p.shape);
     }
     case GGML_TYPE.F16:
     case GGML_TYPE.BF16: {
-      const data = new Uint16Array(p.numel);
+      const data = allocWeightStorage("f16", p.numel);
       await readExactly(handle, data, p.fileOffset, file, p.info.name);
       return Tensor.wrap(p.info.dtype === GGML_TYPE.F16 ? "f16" : "bf16", data, p.shape);
     }

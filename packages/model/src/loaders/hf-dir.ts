@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Tensor } from "@sieve/core";
+import { allocWeightStorage, type Tensor } from "@sieve/core";
 import { ModelConfigError, type ModelConfig } from "../arch/config.js";
 import { parseHfConfig } from "../arch/hf-config.js";
 import { expectedTensors, hfNames } from "../arch/weights.js";
@@ -158,7 +158,7 @@ async function readPlanned(plan: PlannedTensor[], options: LoadOptions): Promise
   let done = 0;
   const read = new Map<string, Tensor>();
   for (const p of ordered) {
-    read.set(p.name, await p.where.file.read(p.name));
+    read.set(p.name, await p.where.file.read(p.name, allocWeightStorage));
     done += p.where.info.byteLength;
     options.onProgress?.({ phase: "read tensors", done, total });
   }

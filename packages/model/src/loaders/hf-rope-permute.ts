@@ -7,7 +7,7 @@
  * permute (and the inverse of llama.cpp's convert permute). Dims at R and beyond do not rotate
  * and stay where they are.
  */
-import { Tensor } from "@sieve/core";
+import { allocWeightStorage, Tensor } from "@sieve/core";
 
 /** Where each row of a head comes from: out[i] = in[source[i]]. */
 export function interleavedToHalfOrder(headDim: number, rotaryDim: number): number[] {
@@ -26,7 +26,7 @@ export function permuteInterleavedToHalf(t: Tensor, nHeads: number, headDim: num
   }
   const src = t.contiguous().contiguousData();
   const rowLength = t.numel / rows;
-  const out = Tensor.zeros(t.shape, t.dtype);
+  const out = new Tensor(t.dtype, allocWeightStorage(t.dtype, t.numel), t.shape);
   const dst = out.data;
   const order = interleavedToHalfOrder(headDim, rotaryDim);
   for (let h = 0; h < nHeads; h++) {

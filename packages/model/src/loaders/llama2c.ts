@@ -17,7 +17,7 @@
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { resolve } from "node:path";
-import { Tensor } from "@sieve/core";
+import { allocWeightStorage, Tensor } from "@sieve/core";
 import { validateConfig, type ModelConfig } from "../arch/config.js";
 import { hfNames } from "../arch/weights.js";
 import { CheckpointFormatError } from "./format-error.js";
@@ -220,7 +220,7 @@ export async function loadLlama2c(path: string, options: LoadOptions = {}): Prom
       const floats = numel(s.shape);
       for (let i = 0; i < count; i++) {
         if (s.name) {
-          const data = new Float32Array(floats);
+          const data = allocWeightStorage("f32", floats);
           await readExactly(handle, data, offset, file, s.perLayer ? `${s.label}[${i}]` : s.label);
           weights.set(s.name(i), Tensor.wrap("f32", data, s.shape));
           options.onProgress?.({ phase: "read tensors", done: ++done, total });

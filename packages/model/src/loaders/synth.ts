@@ -10,7 +10,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Tensor } from "@sieve/core";
+import { allocWeightStorage, Tensor } from "@sieve/core";
 import type { ModelConfig } from "../arch/config.js";
 import { toHfConfig } from "../arch/hf-config.js";
 import { expectedTensors } from "../arch/weights.js";
@@ -43,7 +43,7 @@ function synthTensors(config: ModelConfig, dtype: SynthDType, seed: number): Str
         shape: t.shape,
         byteLength: numel * BYTES[dtype],
         produce: () => {
-          const data = dtype === "f32" ? new Float32Array(numel) : new Uint16Array(numel);
+          const data = allocWeightStorage(dtype, numel);
           fillFastNormal(data, dtype, isNorm ? 1 : 0, isNorm ? NORM_NOISE_STD : WEIGHT_STD, streamSeed(seed, t.name));
           return data;
         },

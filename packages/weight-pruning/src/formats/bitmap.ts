@@ -8,6 +8,7 @@
  * Bytes per original weight: 1/8 + density x value bytes (f16 at 50%: 1.125; at 10%: 0.325).
  * The fixed 1/8 byte per weight is why it loses to the CSR-style formats at high sparsity.
  */
+import { allocWeightStorage } from "@sieve/core";
 import { allocValues, checkDenseAndMask, denseReader, valueAt, type Decompressed, type DenseWeight, type SparseValueDtype, type SparseValues } from "./values.js";
 import { countKept, validateRowPointers } from "./row-pointers.js";
 
@@ -25,7 +26,7 @@ export function compressBitmap(dense: DenseWeight, mask: Uint8Array, valueDtype:
   const { rows, cols } = dense;
   const bpr = Math.ceil(cols / 8);
   const values = allocValues(valueDtype, countKept("compressBitmap", mask));
-  const bitmap = new Uint8Array(rows * bpr);
+  const bitmap = allocWeightStorage("u8", rows * bpr);
   const rowPtr = new Int32Array(rows + 1);
   const read = denseReader(dense, valueDtype);
   let v = 0;

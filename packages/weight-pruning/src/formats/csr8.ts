@@ -15,6 +15,7 @@
  * needs no prefix sums: the kernel gathers x[base + offset] with base as the scalar pointer.
  * On disk, base is an I16 tensor holding the u16 bit patterns (core's safetensors has no U16).
  */
+import { allocWeightStorage } from "@sieve/core";
 import { allocValues, checkDenseAndMask, denseReader, valueAt, type Decompressed, type DenseWeight, type SparseValueDtype, type SparseValues } from "./values.js";
 import { validateRowPointers } from "./row-pointers.js";
 
@@ -62,7 +63,7 @@ export function compressCsr8(dense: DenseWeight, mask: Uint8Array, valueDtype: S
   const rowChunk = countChunks(mask, rows, cols);
   const chunks = rowChunk[rows]!;
   const values = allocValues(valueDtype, chunks * CSR8_CHUNK);
-  const offset = new Uint8Array(chunks * CSR8_CHUNK);
+  const offset = allocWeightStorage("u8", chunks * CSR8_CHUNK);
   const base = new Uint16Array(chunks);
   const read = denseReader(dense, valueDtype);
   let chunk = -1;

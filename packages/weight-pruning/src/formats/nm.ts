@@ -13,6 +13,7 @@
  * Both patterns spend one index byte per 8 columns: 2:4 with f16 values reads 1.125 bytes per
  * original weight (instead of 2), 4:8 the same.
  */
+import { allocWeightStorage } from "@sieve/core";
 import { allocValues, checkDenseAndMask, denseReader, valueAt, type Decompressed, type DenseWeight, type SparseValueDtype, type SparseValues } from "./values.js";
 
 export interface NmPattern {
@@ -65,7 +66,7 @@ export function compressNm(dense: DenseWeight, mask: Uint8Array, pattern: NmPatt
   const { n, m } = pattern;
   const g = nmGeometry(rows, cols, pattern);
   const values = allocValues(valueDtype, g.values);
-  const indices = new Uint8Array(g.indexBytes);
+  const indices = allocWeightStorage("u8", g.indexBytes);
   const read = denseReader(dense, valueDtype);
   // No allocation per group: a 1B-parameter model has a quarter of a billion groups.
   for (let r = 0; r < rows; r++) {

@@ -3,7 +3,7 @@
  * in a Uint16Array, since Node 20 has no Float16Array). The dense source a converter reads may
  * also be bf16 (checkpoints), which is widened exactly and rounded once to the target dtype.
  */
-import { bf16BitsToF32, f16BitsToF32, f32ToF16Bits } from "@sieve/core";
+import { allocWeightStorage, bf16BitsToF32, f16BitsToF32, f32ToF16Bits } from "@sieve/core";
 
 export type SparseValueDtype = "f32" | "f16";
 export type SparseValues = Float32Array | Uint16Array;
@@ -20,7 +20,7 @@ export interface DenseWeight {
 export const VALUE_DTYPE_CODE = { f32: 0, f16: 1 } as const satisfies Record<SparseValueDtype, 0 | 1>;
 
 export function allocValues(dtype: SparseValueDtype, length: number): SparseValues {
-  return dtype === "f32" ? new Float32Array(length) : new Uint16Array(length);
+  return allocWeightStorage(dtype, length);
 }
 
 export function valueDtypeOf(values: SparseValues): SparseValueDtype {

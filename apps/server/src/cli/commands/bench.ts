@@ -129,6 +129,7 @@ export function formatBench(r: BenchReport): string {
     `prefill     ${r.prefill_tok_s ?? "skipped"} tok/s (${r.prefill_tokens} tokens, chunk ${r.prefill_chunk ?? "-"}; ${r.prefill_gflops ?? "-"} GFLOP/s = ${r.prefill_pct_of_fma_peak ?? "n/a"}% of the ${r.fma_peak_gflops ?? "n/a"} GFLOP/s FMA peak)`,
     ...disturbedWarning(r.read_bandwidth_probes_gbs),
     `memory      weights ${mb(r.weight_bytes)}, peak RSS ${mb(r.peak_rss_bytes)}`,
+    `pages       ${formatWeightMemory(r.weight_memory)}`,
     `machine     load average ${r.load_average.join(" ")}, ${r.date}`,
   ];
   if (r.profile) {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { LinearLayer } from "@sieve/core";
 import type { LlamaModel } from "@sieve/model";
-import { backendReport, checkpointDtype, parameterCount } from "../../bench/bench-model.js";
+import { backendReport, checkpointDtype, formatWeightMemory, parameterCount, weightMemoryReport, type WeightMemoryReport } from "../../bench/bench-model.js";
 import { printResult, type CommandContext, type ModelFlags } from "../context.js";
 import { loadModel } from "../load-model.js";
 import { createProgress } from "../progress.js";
@@ -40,6 +40,7 @@ async function runInspect(ctx: CommandContext, flags: ModelFlags): Promise<void>
     dtype: checkpointDtype(checkpoint),
     weight_bytes: model.weightBytes,
     kv_bytes_per_token: model.kvBytesPerToken,
+    weight_memory: weightMemoryReport(),
     backend: { ...backendReport(model.backend), kernels: model.backend.describe().kernels },
     tokenizer: tokenizer
       ? { kind: tokenizer.kind, vocab_size: tokenizer.vocabSize, bos_id: tokenizer.bosId ?? null, eos_ids: tokenizer.eosIds, chat_template: tokenizer.hasChatTemplate }
@@ -90,6 +91,7 @@ function formatInspect(r: {
   dtype: string;
   weight_bytes: number;
   kv_bytes_per_token: number;
+  weight_memory: WeightMemoryReport;
   backend: { name: string; isa: string; threads: number; fallback_reason?: string };
   tokenizer: { kind: string; vocab_size: number } | null;
   layers: ReturnType<typeof layerRows>;
@@ -101,6 +103,7 @@ function formatInspect(r: {
     `architecture  ${r.architecture}: dim ${c.dim}, hidden ${c.hiddenDim}, ${c.nLayers} layers, ${c.nHeads} heads (${c.nKvHeads} KV, head dim ${c.headDim}), vocab ${c.vocabSize}, context ${c.maxSeqLen}${c.tiedEmbeddings ? ", tied embeddings" : ""}`,
     `parameters    ${r.parameters.toLocaleString("en-US")} (${r.dtype})`,
     `weights       ${mib(r.weight_bytes)}`,
+    `weight pages  ${formatWeightMemory(r.weight_memory)}`,
     `KV cache      ${r.kv_bytes_per_token.toLocaleString("en-US")} bytes/token`,
     `backend       ${r.backend.name} (${r.backend.isa}, ${r.backend.threads} threads)${r.backend.fallback_reason ? ` FALLBACK: ${r.backend.fallback_reason.split("\n")[0]}` : ""}`,
     `tokenizer     ${r.tokenizer ? `${r.tokenizer.kind} (${r.tokenizer.vocab_size} tokens)` : "none"}`,
