@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { nativeBackendOrNull } from "../testing/parity.js";
-import { allocWeightStorage, HUGE_PAGE_BYTES, weightMemoryStatus } from "./weight-memory.js";
+import { allocWeightStorage, HUGE_PAGE_BYTES, SHARED_MIN_BYTES, weightMemoryStatus } from "./weight-memory.js";
 
 const native = nativeBackendOrNull();
 const saved = process.env.SIEVE_HUGE_PAGES;
@@ -10,26 +10,30 @@ afterEach(() => {
 });
 
 describe("allocWeightStorage", () => {
-  it("gives plain zeroed storage below one huge page", () => {
-    const before = weightMemoryStatus().mapped.buffers;
-    const s = allocWeightStorage("f16", 1000);
+  it("gives plain zeroed storage below the shared-mapping minimum", () => {
+    const before = weightMemoryStatus().mapped.weights;
+    const s = allocWeightStorage("f16", SHARED_MIN_BYTES / 2 - 1);
     expect(s).toBeInstanceOf(Uint16Array);
-    expect(s.length).toBe(1000);
+    expect(s.length).toBe(SHARED_MIN_BYTES / 2 - 1);
+    expect(s.buffer.byteLength).toBe(s.byteLength);
     expect(s.every((v) => v === 0)).toBe(true);
-    expect(weightMemoryStatus().mapped.buffers).toBe(before);
+    expect(weightMemoryStatus().mapped.weights).toBe(before);
   });
 
   it("gives plain storage when SIEVE_HUGE_PAGES=off", () => {
     process.env.SIEVE_HUGE_PAGES = "off";
-    const before = weightMemoryStatus().mapped.buffers;
-    const s = allocWeightStorage("f32", HUGE_PAGE_BYTES);
-    expect(s).toBeInstanceOf(Float32Array);
-    expect(s.length).toBe(HUGE_PAGE_BYTES);
+    const before = weightMemoryStatus().mapped.weights;
+    for (const length of [SHARED_MIN_BYTES, HUGE_PAGE_BYTES]) {
+      const s = allocWeightStorage("f32", length);
+      expect(s).toBeInstanceOf(Float32Array);
+      expect(s.length).toBe(length);
+      expect(s.buffer.byteLength).toBe(length * 4);
+    }
     expect(weightMemoryStatus()).toMatchObject({ mode: "plain", reason: /SIEVE_HUGE_PAGES=off/ });
-    expect(weightMemoryStatus().mapped.buffers).toBe(before);
+    expect(weightMemoryStatus().mapped.weights).toBe(before);
   });
 
-  it.skipIf(!native)("maps large weights at 2 MiB-aligned addresses, zeroed, writable, of the asked type and length", () => {
+  it.skipIf(!native)("maps a large weight on its own: zeroed, writable, of the asked type and length", () => {
     delete process.env.SIEVE_HUGE_PAGES;
     const before = weightMemoryStatus().mapped;
     // 1.5 huge pages and an odd tail (f16: 2 bytes an element): one whole 2 MiB piece, and a tail
@@ -46,11 +50,37 @@ describe("allocWeightStorage", () => {
     expect(s[length - 1]).toBe(0x3c00);
     const after = weightMemoryStatus();
     expect(after.mode).toBe("huge-pages");
-    expect(after.mapped.buffers).toBe(before.buffers + 1);
+    expect(after.mapped.weights).toBe(before.weights + 1);
+    expect(after.mapped.mappings).toBe(before.mappings + 1);
     expect(after.mapped.bytes).toBe(before.bytes + length * 2);
     // Only whole 2 MiB pieces are advised (where the OS takes the advice at all).
-    const advised = after.mapped.hugeAdvisedBytes - before.hugeAdvisedBytes;
-    expect([0, HUGE_PAGE_BYTES]).toContain(advised);
+    expect([0, HUGE_PAGE_BYTES]).toContain(after.mapped.hugeAdvisedBytes - before.hugeAdvisedBytes);
+  });
+
+  it.skipIf(!native)("carves medium weights from shared mappings at cache-line offsets, without overlap", () => {
+    delete process.env.SIEVE_HUGE_PAGES;
+    const before = weightMemoryStatus().mapped;
+    // Odd sizes, so the offsets need rounding; 40 of them overflow one shared mapping.
+    const views = Array.from({ length: 40 }, (_, i) => allocWeightStorage("f32", SHARED_MIN_BYTES / 4 + 100_003 + i));
+    const after = weightMemoryStatus().mapped;
+    expect(after.weights).toBe(before.weights + 40);
+    expect(after.mappings).toBeGreaterThan(before.mappings);
+    expect(after.mappings).toBeLessThan(before.mappings + 40);
+    const byBuffer = new Map<ArrayBufferLike, Float32Array[]>();
+    for (const v of views) {
+      expect(v).toBeInstanceOf(Float32Array);
+      expect(v.byteOffset % 64).toBe(0);
+      expect(v.every((x) => x === 0)).toBe(true);
+      byBuffer.set(v.buffer, [...(byBuffer.get(v.buffer) ?? []), v]);
+    }
+    expect([...byBuffer.values()].some((list) => list.length > 1)).toBe(true);
+    for (const list of byBuffer.values()) {
+      const sorted = list.slice().sort((a, b) => a.byteOffset - b.byteOffset);
+      for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.byteOffset).toBeGreaterThanOrEqual(sorted[i - 1]!.byteOffset + sorted[i - 1]!.byteLength);
+    }
+    // Writing one weight leaves its neighbours untouched.
+    views.forEach((v, i) => v.fill(i + 1));
+    views.forEach((v, i) => expect(v[0] === i + 1 && v[v.length - 1] === i + 1).toBe(true));
   });
 
   it.skipIf(!native)("rejects sizes the addon cannot map with a RangeError naming the argument", () => {

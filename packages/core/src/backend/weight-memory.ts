@@ -1,10 +1,17 @@
 /**
  * Storage for weights that live as long as their model: loaded tensors, TEAL's input-major
- * copies, packed sparse formats. Large ones come from the native addon at 2 MiB-aligned addresses
- * advised for huge pages: a decode step reads every weight once per token, and sparse kernels jump
- * between rows all over a matrix, so with 4 KiB pages nearly every jump is a TLB miss (measured
- * gains in cuda-kernels' native/include/sieve/weight_pages.h). Without the addon, below 2 MiB, or
- * with SIEVE_HUGE_PAGES=off, weights are plain typed arrays, exactly as before.
+ * copies, packed sparse formats. They come from the native addon's memory at 2 MiB-aligned
+ * addresses advised for huge pages: a decode step reads every weight once per token, and sparse
+ * kernels jump between rows all over a matrix, so with 4 KiB pages nearly every jump is a TLB miss
+ * and a page walk (measured gains in cuda-kernels' native/include/sieve/weight_pages.h).
+ *  - 2 MiB or more: a mapping of its own.
+ *  - 64 KiB to 2 MiB (TinyLlama's k/v projections are 1 MiB in f16): carved from shared 16 MiB
+ *    mappings. On their own 4 KiB pages these were the slowest weights of a decode step: a cold
+ *    1 MiB f16 GEMV right after a q projection took 160 us (6.6 GB/s) in plain pages, 50 us in
+ *    huge ones (tooling/activation/huge-pages.ts). A mapping is freed once every weight carved
+ *    from it is collected.
+ *  - Smaller ones (norm weights, biases): plain arrays; a few pages each.
+ * Without the addon, or with SIEVE_HUGE_PAGES=off, every weight is a plain typed array.
  */
 import { readFileSync } from "node:fs";
 import { loadAddon } from "@sieve/cuda-kernels";
@@ -12,20 +19,32 @@ import { allocStorage, dtypeBytes, viewStorage, type DType, type StorageOf } fro
 
 /** Smallest allocation worth mapping on its own: one huge page. */
 export const HUGE_PAGE_BYTES = 2 * 1024 * 1024;
+/** Smallest allocation carved from a shared mapping; below it, a plain array. */
+export const SHARED_MIN_BYTES = 64 * 1024;
+/** Size of the shared mappings smaller weights are carved from. */
+const SHARED_CHUNK_BYTES = 8 * HUGE_PAGE_BYTES;
+/** Start of every carved weight: a cache line, so that vector loads of a row never split one. */
+const SHARED_ALIGN = 64;
 
 export interface WeightMemoryStatus {
   /** "huge-pages": large weights come from the addon's mapped memory; "plain": typed arrays. */
   mode: "huge-pages" | "plain";
   /** Why plain, or the kernel's transparent-huge-page setting when huge-pages. */
   reason: string;
-  /** Allocations served so far in huge-pages mode (cumulative, freed ones included). */
-  mapped: { buffers: number; bytes: number; hugeAdvisedBytes: number };
+  /**
+   * Served so far in huge-pages mode (cumulative, freed ones included): weights, their bytes,
+   * the mappings made (one per large weight, one per shared chunk) and the bytes of those
+   * mappings advised for huge pages.
+   */
+  mapped: { weights: number; bytes: number; mappings: number; hugeAdvisedBytes: number };
 }
 
 type Allocate = (bytes: number) => { buffer: ArrayBuffer; hugeAdvised: number };
 
 let native: { allocate: Allocate | null; reason: string } | undefined;
-const mapped = { buffers: 0, bytes: 0, hugeAdvisedBytes: 0 };
+const mapped = { weights: 0, bytes: 0, mappings: 0, hugeAdvisedBytes: 0 };
+/** The shared mapping being carved (a later one replaces it once a weight does not fit). */
+let shared: { buffer: ArrayBuffer; used: number } | undefined;
 
 /** The kernel's THP mode ("always", "madvise", "never"), or undefined where it cannot be read. */
 function transparentHugePageMode(): string | undefined {
@@ -65,26 +84,53 @@ function choose(): { allocate: Allocate | null; reason: string } {
   return nativeAllocator();
 }
 
+/** A fresh mapping of `bytes`, tallied; null if the addon could not map it. */
+function map(allocate: Allocate, bytes: number): ArrayBuffer | null {
+  try {
+    const got = allocate(bytes);
+    mapped.mappings += 1;
+    mapped.hugeAdvisedBytes += got.hugeAdvised;
+    return got.buffer;
+  } catch {
+    // Out of address space or mappings: a plain array fails the same way if memory is really gone.
+    return null;
+  }
+}
+
+/** `bytes` at a cache-line-aligned offset of the shared mapping (a new one when it is full). */
+function carve(allocate: Allocate, bytes: number): { buffer: ArrayBuffer; offset: number } | null {
+  const start = shared ? Math.ceil(shared.used / SHARED_ALIGN) * SHARED_ALIGN : 0;
+  if (!shared || start + bytes > shared.buffer.byteLength) {
+    const buffer = map(allocate, SHARED_CHUNK_BYTES);
+    if (!buffer) return null;
+    shared = { buffer, used: bytes };
+    return { buffer, offset: 0 };
+  }
+  shared.used = start + bytes;
+  return { buffer: shared.buffer, offset: start };
+}
+
 /**
  * Zeroed storage for `length` elements of a long-lived weight. Same contract as allocStorage; the
- * result may be backed by memory the addon owns (freed when the array is collected).
+ * result may be a view of memory the addon owns (freed when every view of it is collected), and
+ * a smaller weight's view may share its ArrayBuffer with other weights (byteOffset > 0).
  */
 export function allocWeightStorage<D extends DType>(dtype: D, length: number): StorageOf[D] {
   const bytes = length * dtypeBytes(dtype);
-  if (bytes < HUGE_PAGE_BYTES) return allocStorage(dtype, length);
+  if (bytes < SHARED_MIN_BYTES) return allocStorage(dtype, length);
   const { allocate } = choose();
   if (!allocate) return allocStorage(dtype, length);
-  let got: ReturnType<Allocate>;
-  try {
-    got = allocate(bytes);
-  } catch {
-    // Out of address space or mappings: a plain array fails the same way if memory is really gone.
-    return allocStorage(dtype, length);
+  let place: { buffer: ArrayBuffer; offset: number } | null;
+  if (bytes >= HUGE_PAGE_BYTES) {
+    const buffer = map(allocate, bytes);
+    place = buffer && { buffer, offset: 0 };
+  } else {
+    place = carve(allocate, bytes);
   }
-  mapped.buffers += 1;
+  if (!place) return allocStorage(dtype, length);
+  mapped.weights += 1;
   mapped.bytes += bytes;
-  mapped.hugeAdvisedBytes += got.hugeAdvised;
-  return viewStorage(dtype, got.buffer, 0, length);
+  return viewStorage(dtype, place.buffer, place.offset, length);
 }
 
 export function weightMemoryStatus(): WeightMemoryStatus {
