@@ -1,13 +1,13 @@
 // AVX2 sparse_matmul_im: the input-major product over the union of several rows' kept inputs.
 //
 // Up to 16 rows (batched decode) the weight stream still binds, so the kernels stream instead of
-// packing. Up to 8 rows: the batch-1 GEMV's pattern with the weights held in registers across the
-// token rows (few_rows_columns). 9 to 16 rows: the active rows go by in panels of 32; each panel's
+// packing. Up to 8 rows: the batch-1 GEMV's pattern, threads splitting the active rows, with each
+// piece of weights held in registers across the token rows (few_rows). 9 to 16 rows: the active rows go by in panels of 32; each panel's
 // rows are read once, tile by tile along the thread's output columns (16 columns: 32 or 64
 // contiguous bytes per row), and each tile serves all token rows from L1 through a register tile
-// of up to 6 rows x 16 columns; the next panel is prefetched, row after row, meanwhile. The
-// thresholded activations of the active inputs are gathered once per call, [active][rows], so
-// they are broadcast from contiguous memory. Threads split the output columns (no reduction).
+// of up to 6 rows x 16 columns; the next panel is prefetched, row after row, meanwhile; threads
+// split the output columns (no reduction). The thresholded activations of the active inputs are
+// gathered once per call, [active][rows], so they are broadcast from contiguous memory.
 // More rows go to the packed GEMM (activation_sparse_gemm.cc).
 #include "cpu/avx2/activation_sparse_detail.h"
 #include "cpu/avx2/activation_sparse_rows.h"
@@ -136,20 +136,28 @@ void stream_columns(float* out, int64_t m, const float* xs, const int32_t* idx, 
   }
 }
 
-// Few token rows (m <= kFewRows): the batch-1 GEMV's memory pattern, kFewGroup weight rows
-// advancing together through the thread's columns (DRAM streams them, with the batch-1 kernel's
-// byte-distance prefetch along the list of active rows), each 16-column step of those rows loaded
-// and widened ONCE into registers and multiplied into every token row's outputs in turn. Earlier
-// this re-read the step from L1 and widened it again for each token row (axpy_rows per row),
-// which bound at 2-4 rows on loads and conversions: 40-50% of the read bandwidth at 2-4 rows,
-// 20-30% at 8 (tooling/activation/kernel-bench.ts --batch). The outputs of the thread's columns
-// for all m rows stay in L1/L2 (m x 4 bytes x columns).
+// Few token rows (m <= kFewRows): the batch-1 GEMV's memory pattern (activation_sparse_gemv.cc).
+// Threads split the list of active rows into contiguous slices, each summed into its own partial
+// output [m, n] (the caller adds them), and a thread walks its slice as kParts streams: step g
+// takes row g of each of kParts equal parts, so where kept rows are consecutive every stream runs
+// on through the weight sequentially. Each 16-column piece of a row is loaded and widened once
+// into registers and multiplied into every token row's outputs, kSubGroup rows at a time (the
+// registers hold 2 x kSubGroup widened vectors, 4 accumulators, 2 broadcasts).
+// Before, threads split the output columns and read 4 neighbouring list rows at a time:
+// each row cut into per-thread pieces and 4 streams restarting at every row. Same-process harness,
+// f16, 2 threads, TinyLlama shapes, weights in 2 MiB pages, time of the dense model's [out, in]
+// kernel over this one (higher is better), before -> after: every row kept 0.59-0.73x -> 0.85-0.98x
+// at 1-4 rows, 0.40-0.80x -> 0.67-0.89x at 8; the union at 50% sparsity 0.90-0.93x -> 1.11-1.16x
+// at 2 rows (skipping pays again), 0.61-0.66x -> 0.85-1.00x at 4. At 12-16 rows it measured
+// slower than stream_columns (the partial outputs outgrow L1), which keeps those.
 constexpr int64_t kFewRows = 8;
-constexpr int kFewGroup = 4;  // 8 ymm of widened weights + 4 accumulators + 2 broadcasts
+constexpr int kParts = 8;
+constexpr int kSubGroup = 4;
 constexpr int64_t kFewPrefetchBytes = 16384;
+thread_local FloatScratch t_few_partials;  // [parts - 1][m][n], owned by the caller
 
-// out[t * n + c0 + 0:len) += sum_r cs[r * m + t] * w[off[r] + 0:len) for t < m; prefetching
-// as in axpy_rows_ahead (activation_sparse_rows.h).
+// out[t * n + 0:len) += sum_r cs[r * m + t] * w[off[r] + 0:len) for t < m; prefetching as in
+// axpy_rows_ahead (activation_sparse_rows.h).
 template <WDType D, int R>
 inline void axpy_rows_tokens(float* out, int64_t n, int64_t m, const void* w, const int64_t* off, const float* cs,
                              int64_t len, const int64_t* far, const int64_t* far_next, int64_t dc) {
@@ -205,30 +213,62 @@ inline void axpy_rows_tokens(float* out, int64_t n, int64_t m, const void* w, co
   }
 }
 
+// acc[m, n] += the active list entries [b, e) (xs: their thresholded activations, [count][m]).
 template <WDType D>
-void few_rows_columns(float* out, int64_t m, const float* xs, const int32_t* idx, int64_t count, const void* wt,
-                      int64_t n, const float* bias, int64_t c0, int64_t c1) {
-  for (int64_t t = 0; t < m; ++t)
-    for (int64_t c = c0; c < c1; ++c) out[t * n + c] = bias ? bias[c] : 0.0f;
-  const int64_t len = c1 - c0;
-  const int64_t dc = imax(32, kFewPrefetchBytes / (kFewGroup * bytes_per_weight<D>()) / 32 * 32);
-  const int64_t groups_ahead = dc / imax(1, len), dc_rest = dc - groups_ahead * len;
-  int64_t off[kFewGroup], far[kFewGroup], far_next[kFewGroup];
-  auto rows_of = [&](int64_t* dst, int64_t first) -> const int64_t* {
-    if (first + kFewGroup > count) return nullptr;
-    for (int r = 0; r < kFewGroup; ++r) dst[r] = (idx ? idx[first + r] : first + r) * n + c0;
+void few_rows_inputs(float* acc, int64_t m, const float* xs, const int32_t* idx, int64_t b, int64_t e, const void* wt,
+                     int64_t n) {
+  const int64_t dc = imax(32, kFewPrefetchBytes / (kParts * bytes_per_weight<D>()) / 32 * 32);
+  const int64_t groups_ahead = dc / n, dc_rest = dc - groups_ahead * n;
+  const int64_t per = (e - b) / kParts;  // rows per part; the last (e - b) % kParts go one by one
+  int64_t off[kParts], far[kParts], far_next[kParts];
+  float cs[kParts * kFewRows];
+  auto rows_of = [&](int64_t* dst, int64_t g) -> const int64_t* {
+    if (g >= per) return nullptr;
+    for (int r = 0; r < kParts; ++r) {
+      const int64_t i = b + r * per + g;
+      dst[r] = (idx ? idx[i] : i) * n;
+    }
     return dst;
   };
-  int64_t i = 0;
-  for (; i + kFewGroup <= count; i += kFewGroup) {
-    rows_of(off, i);
-    const int64_t* f = groups_ahead == 0 ? off : rows_of(far, i + groups_ahead * kFewGroup);
-    const int64_t* fn = rows_of(far_next, i + (groups_ahead + 1) * kFewGroup);
-    axpy_rows_tokens<D, kFewGroup>(out + c0, n, m, wt, off, xs + i * m, len, f, fn, dc_rest);
+  for (int64_t g = 0; g < per; ++g) {
+    rows_of(off, g);
+    for (int r = 0; r < kParts; ++r) {
+      const float* src = xs + (b + r * per + g) * m;
+      for (int64_t t = 0; t < m; ++t) cs[r * m + t] = src[t];
+    }
+    const int64_t* f = groups_ahead == 0 ? off : rows_of(far, g + groups_ahead);
+    const int64_t* fn = rows_of(far_next, g + groups_ahead + 1);
+    for (int h = 0; h < kParts; h += kSubGroup) {
+      axpy_rows_tokens<D, kSubGroup>(acc, n, m, wt, off + h, cs + h * m, n, f ? f + h : nullptr, fn ? fn + h : nullptr,
+                                     dc_rest);
+    }
   }
-  for (; i < count; ++i) {
-    off[0] = (idx ? idx[i] : i) * n + c0;
-    axpy_rows_tokens<D, 1>(out + c0, n, m, wt, off, xs + i * m, len, nullptr, nullptr, 0);
+  for (int64_t i = b + per * kParts; i < e; ++i) {
+    off[0] = (idx ? idx[i] : i) * n;
+    axpy_rows_tokens<D, 1>(acc, n, m, wt, off, xs + i * m, n, nullptr, nullptr, 0);
+  }
+}
+
+// m <= kFewRows: threads split the active list; partial outputs summed at the end.
+template <WDType D>
+void few_rows(float* out, int64_t m, const float* xs, const int32_t* idx, int64_t count, const void* wt, int64_t n,
+              const float* bias) {
+  const int64_t parts = imax(1, imin(num_threads(), m * count * n / kWorkPerThread));
+  float* partials = parts > 1 ? t_few_partials.get((parts - 1) * m * n) : nullptr;
+  auto body = [=](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      float* acc = p == 0 ? out : partials + (p - 1) * m * n;
+      for (int64_t t = 0; t < m; ++t)
+        for (int64_t c = 0; c < n; ++c) acc[t * n + c] = p == 0 && bias ? bias[c] : 0.0f;
+      few_rows_inputs<D>(acc, m, xs, idx, count * p / parts, count * (p + 1) / parts, wt, n);
+    }
+  };
+  sieve::detail::parallel_for_each(parts, 1, body);
+  for (int64_t p = 1; p < parts; ++p) {
+    const float* src = partials + (p - 1) * m * n;
+    int64_t i = 0;
+    for (; i + 8 <= m * n; i += 8) _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), _mm256_loadu_ps(src + i)));
+    for (; i < m * n; ++i) out[i] += src[i];
   }
 }
 
@@ -240,17 +280,14 @@ void stream_typed(float* out, const float* x, int64_t m, int64_t k, const int32_
     const int64_t j = idx ? idx[i] : i;
     for (int64_t t = 0; t < m; ++t) xs[i * m + t] = coef(x[t * k + j], threshold);
   }
+  if (m <= kFewRows) return few_rows<D>(out, m, xs, idx, count, wt, n, bias);
   const int64_t tiles = (n + NR - 1) / NR;
   const int64_t parts = imax(1, imin(imin(num_threads(), tiles), m * count * n / kWorkPerThread));
   auto body = [=](int64_t pb, int64_t pe) {
     for (int64_t p = pb; p < pe; ++p) {
       const int64_t c0 = imin(n, tiles * p / parts * NR), c1 = imin(n, tiles * (p + 1) / parts * NR);
       if (c1 <= c0) continue;
-      if (m <= kFewRows) {
-        few_rows_columns<D>(out, m, xs, idx, count, wt, n, bias, c0, c1);
-      } else {
-        stream_columns<D>(out, m, xs, idx, count, wt, n, bias, c0, c1);
-      }
+      stream_columns<D>(out, m, xs, idx, count, wt, n, bias, c0, c1);
     }
   };
   sieve::detail::parallel_for_each(parts, 1, body);
