@@ -36,7 +36,7 @@ export function sparseBytesPerToken(model: LlamaModel): number {
   for (const slot of model.tree.list<LinearLayer>("linear")) {
     const layer = slot.get();
     if (layer instanceof TealLinear) {
-      const rows = layer.weightT.byteLength;
+      const rows = layer.weightBytes;
       total += rows * (1 - layer.counter.skippedFraction) + (layer.bias?.byteLength ?? 0);
     } else {
       total += weightBytes(layer);

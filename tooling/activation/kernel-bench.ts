@@ -21,7 +21,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { Rng, f32ToF16Bits, loadNativeBackend } from "@sieve/core";
+import { Rng, allocWeightStorage, f32ToF16Bits, loadNativeBackend } from "@sieve/core";
 
 const loaded = loadNativeBackend();
 if (!loaded.ok) throw new Error(loaded.reason);
@@ -55,7 +55,10 @@ const print = (line: string): void => {
   lines.push(line);
 };
 
-/** One matrix of random values; the pool repeats its bytes (only the layout matters for speed). */
+/**
+ * One matrix of random values; the pool repeats its bytes (only the layout matters for speed).
+ * Each copy is allocated like a model's weights (allocWeightStorage: 2 MiB pages where available).
+ */
 function weightPool(elements: number): Array<Float32Array | Uint16Array> {
   const f = rng.fillNormal(new Float32Array(elements), 0, 0.02);
   let first: Float32Array | Uint16Array = f;
@@ -65,7 +68,11 @@ function weightPool(elements: number): Array<Float32Array | Uint16Array> {
     first = h;
   }
   const copies = Math.max(2, Math.floor(POOL_BYTES / (elements * bytesPerWeight)));
-  return Array.from({ length: copies }, (_, c) => (c === 0 ? first : first.slice()));
+  return Array.from({ length: copies }, () => {
+    const copy = allocWeightStorage(dtype, elements);
+    copy.set(first as never);
+    return copy;
+  });
 }
 
 /**

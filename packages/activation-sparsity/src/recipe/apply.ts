@@ -5,6 +5,8 @@
  *   dense layer                 -> TealLinear (weight transposed to input-major, the dense copy
  *                                  dropped; see releaseFrom for the checkpoint's copy)
  *   TealLinear / thresholded    -> threshold updated in place
+ *   then the TealLinears of one input (q/k/v, gate/up) are fused into one kernel call each
+ *   (TealLinear.fuse; options.fuseSharedInputs)
  *   any other layer (pruned)    -> ThresholdedLinear wrapping it: the input is thresholded, then
  *                                  the pruned layer runs (exact composition; no rows skipped)
  * CATS, per MLP slot named: SwiGluMlp -> CatsMlp (dense up/down required: apply CATS before
@@ -13,7 +15,7 @@
  * Other methods (DejaVu) register their own appliers with registerActivationMethod.
  */
 import { DenseLinear, type KernelBackend, type LinearLayer, type Tensor, type WeightDType } from "@sieve/core";
-import { SwiGluMlp, type LlamaModel, type MlpModule } from "@sieve/model";
+import { SwiGluMlp, linearInputGroups, type LlamaModel, type MlpModule } from "@sieve/model";
 import { CatsMlp } from "../cats/cats-mlp.js";
 import { TealLinear } from "../teal/teal-linear.js";
 import { ThresholdedLinear } from "../teal/thresholded-linear.js";
@@ -30,6 +32,12 @@ export interface ApplyActivationOptions {
    * stays near one model instead of two).
    */
   releaseFrom?: Map<string, Tensor>;
+  /**
+   * TEAL: put the linears that read one input and share its threshold (a block's q/k/v, its
+   * gate/up) into one kernel call each (TealLinear.fuse). Default true; false keeps one call per
+   * linear (for comparisons).
+   */
+  fuseSharedInputs?: boolean;
 }
 
 export interface ApplyActivationResult {
@@ -71,7 +79,27 @@ function applyTeal(model: LlamaModel, recipe: TealRecipe, options: ApplyActivati
   const backend = (): KernelBackend => model.backend;
   const storeAs = options.storeAs ?? recipe.storeAs;
   const denseAbove = options.denseAbove ?? recipe.denseAbove;
+  const fuse = options.fuseSharedInputs ?? true;
+  checkFusedThresholds(model, recipe);
+  const done = new Set<string>();
+  if (fuse) {
+    // Dense layers of one input with one threshold: straight into a fused TEAL weight.
+    for (const paths of inputGroups(model)) {
+      const layers = paths.map((p) => model.tree.get<LinearLayer>(p).get());
+      const t = recipe.thresholds[paths[0]!];
+      if (paths.length < 2 || t === undefined || !paths.every((p) => recipe.thresholds[p] === t)) continue;
+      if (!layers.every((l): l is DenseLinear => l instanceof DenseLinear)) continue;
+      if (!layers.every((l) => l.dtype === layers[0]!.dtype && l.inFeatures === layers[0]!.inFeatures)) continue;
+      TealLinear.fromDenseGroup(layers, t, backend, { storeAs, denseAbove }).forEach((fused, i) => {
+        model.tree.get<LinearLayer>(paths[i]!).set(fused);
+        release(options.releaseFrom, layers[i]!.weight);
+        result.replaced.push(paths[i]!);
+        done.add(paths[i]!);
+      });
+    }
+  }
   for (const [path, threshold] of Object.entries(recipe.thresholds)) {
+    if (done.has(path)) continue;
     requireSlot(model, path, "linear");
     const slot = model.tree.get<LinearLayer>(path);
     const layer = slot.get();
@@ -87,7 +115,45 @@ function applyTeal(model: LlamaModel, recipe: TealRecipe, options: ApplyActivati
       result.wrapped.push(path);
     }
   }
+  // TEAL layers that were converted one by one earlier (fuseSharedInputs: false): fused now.
+  if (fuse) fuseSharedInputs(model);
   return result;
+}
+
+/** The linear slot paths of each block that read one input (q/k/v, o, gate/up, down). */
+function inputGroups(model: LlamaModel): string[][] {
+  return model.layers.flatMap((_, layer) => linearInputGroups(model, layer));
+}
+
+/**
+ * Fuses every group of unfused TEAL linears that read one input and share a threshold, kind and
+ * dtype (TealLinear.fuse); groups with any other layer in them stay as they are.
+ */
+function fuseSharedInputs(model: LlamaModel): void {
+  for (const paths of inputGroups(model)) {
+    if (paths.length < 2) continue;
+    const layers = paths.map((p) => model.tree.get<LinearLayer>(p).get());
+    if (!layers.every((l): l is TealLinear => l instanceof TealLinear && l.fusedWith === 1)) continue;
+    const first = layers[0]!;
+    if (!layers.every((l) => l.threshold === first.threshold && l.kind === first.kind && l.dtype === first.dtype && l.inFeatures === first.inFeatures)) continue;
+    TealLinear.fuse(layers).forEach((fused, i) => model.tree.get<LinearLayer>(paths[i]!).set(fused));
+  }
+}
+
+/** Fused linears share one threshold: a recipe must not give the members of a fused group different ones. */
+function checkFusedThresholds(model: LlamaModel, recipe: TealRecipe): void {
+  for (const paths of inputGroups(model)) {
+    const fused = paths.filter((p) => {
+      const l = model.tree.get<LinearLayer>(p).get();
+      return l instanceof TealLinear && l.fusedWith > 1;
+    });
+    const given = fused.filter((p) => p in recipe.thresholds).map((p) => [p, recipe.thresholds[p]!] as const);
+    if (given.some(([, t]) => t !== given[0]![1])) {
+      throw new RangeError(
+        `activation recipe: ${fused.join(", ")} read one input and run as one fused TEAL kernel, so they share one threshold; the recipe gives ${given.map(([p, t]) => `${p}=${t}`).join(", ")}`,
+      );
+    }
+  }
 }
 
 function applyCats(model: LlamaModel, recipe: CatsRecipe, options: ApplyActivationOptions): ApplyActivationResult {
