@@ -219,7 +219,9 @@ void few_rows_inputs(float* acc, int64_t m, const float* xs, const int32_t* idx,
                      int64_t n) {
   const int64_t dc = imax(32, kFewPrefetchBytes / (kParts * bytes_per_weight<D>()) / 32 * 32);
   const int64_t groups_ahead = dc / n, dc_rest = dc - groups_ahead * n;
-  const int64_t per = (e - b) / kParts;  // rows per part; the last (e - b) % kParts go one by one
+  // Rows per part, kept odd as in the batch-1 GEMV (activation_sparse_gemv.cc); the rest go one by one.
+  int64_t per = (e - b) / kParts;
+  if (per > 1 && per % 2 == 0) per -= 1;
   int64_t off[kParts], far[kParts], far_next[kParts];
   float cs[kParts * kFewRows];
   auto rows_of = [&](int64_t* dst, int64_t g) -> const int64_t* {

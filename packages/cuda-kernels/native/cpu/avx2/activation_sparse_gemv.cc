@@ -59,7 +59,10 @@ void accumulate_inputs(float* acc, const float* x, const int32_t* idx, int64_t b
   // split into whole groups ahead and the columns left over.
   const int64_t dc = imax(32, kPrefetchBytes / (kGroup * bytes_per_weight<D>()) / 32 * 32);
   const int64_t groups_ahead = dc / imax(1, len), dc_rest = dc - groups_ahead * len;
-  const int64_t per = (e - b) / kGroup;  // rows per part; the last (e - b) % kGroup rows go one by one
+  // Rows per part, kept odd (with every row kept, a power of two apart would share L2 sets and DRAM
+  // banks in 2 MiB pages; see gemv_range in linear_stream.cc); the rows left over go one by one.
+  int64_t per = (e - b) / kGroup;
+  if (per > 1 && per % 2 == 0) per -= 1;
   auto rows_of = [&](int64_t* dst, int64_t g) -> const int64_t* {
     if (g >= per) return nullptr;
     for (int r = 0; r < kGroup; ++r) dst[r] = static_cast<int64_t>(idx[b + r * per + g]) * n + c0;
