@@ -3,13 +3,15 @@
  * copies, packed sparse formats. They come from the native addon's memory at 2 MiB-aligned
  * addresses advised for huge pages: a decode step reads every weight once per token, and sparse
  * kernels jump between rows all over a matrix, so with 4 KiB pages nearly every jump is a TLB miss
- * and a page walk (measured gains in cuda-kernels' native/include/sieve/weight_pages.h).
+ * and a page walk (kernel-level figures in cuda-kernels' native/include/sieve/weight_pages.h; the
+ * decode-level A/B is tooling/activation/huge-pages.ts, docs/results/huge-pages.md).
  *  - 2 MiB or more: a mapping of its own.
  *  - 64 KiB to 2 MiB (TinyLlama's k/v projections are 1 MiB in f16): carved from shared 16 MiB
  *    mappings. On their own 4 KiB pages these were the slowest weights of a decode step: a cold
  *    1 MiB f16 GEMV right after a q projection took 160 us (6.6 GB/s) in plain pages, 50 us in
- *    huge ones (tooling/activation/huge-pages.ts). A mapping is freed once every weight carved
- *    from it is collected.
+ *    huge ones (a one-off timing of the addon's gemv, 22 layers' worth of weights, caches flushed
+ *    by MLP-sized GEMVs in between). A mapping is freed once every weight carved from it is
+ *    collected.
  *  - Smaller ones (norm weights, biases): plain arrays; a few pages each.
  * Without the addon, or with SIEVE_HUGE_PAGES=off, every weight is a plain typed array.
  */
