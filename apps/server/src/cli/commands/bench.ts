@@ -3,6 +3,7 @@ import {
   benchBackend,
   formatBatchedProfiles,
   formatConcurrency,
+  formatWeightMemory,
   profileBatchedDecode,
   runBench,
   runConcurrencyBench,
