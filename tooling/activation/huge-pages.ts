@@ -1,7 +1,7 @@
 /**
  * Batch-1 decode with weights in 2 MiB pages vs plain arrays (4 KiB pages), in ONE process: the
- * same synthetic TinyLlama-1.1B is built twice, once with SIEVE_HUGE_PAGES=off, once with the
- * addon's mapped memory (core's allocWeightStorage), as a dense model and as TEAL models, and the
+ * same synthetic TinyLlama-1.1B is built twice, once with SIEVE_HUGE_PAGES=off, once with =on (the
+ * addon's mapped memory, core's allocWeightStorage), as a dense model and as TEAL models, and the
  * configurations decode in alternating rounds. Prints per-configuration tokens/s (best and median
  * of rounds) and the huge/plain ratio (median of per-round ratios), plus peak RSS.
  *
@@ -35,8 +35,7 @@ const median = (xs: number[]): number => {
 
 /** A dense model and one TEAL model per sparsity, all of whose weights come from one allocator. */
 async function buildSet(pages: "plain" | "huge", rng: Rng): Promise<Array<{ name: string; model: LlamaModel }>> {
-  if (pages === "plain") process.env.SIEVE_HUGE_PAGES = "off";
-  else delete process.env.SIEVE_HUGE_PAGES;
+  process.env.SIEVE_HUGE_PAGES = pages === "huge" ? "on" : "off";
   const checkpoint = synthCheckpoint("tinyllama-1.1b", dtype, 0);
   const dense = new LlamaModel(checkpoint.config, checkpoint.weights);
   const calibration = await collectTealCalibration(dense, [Int32Array.from({ length: 48 }, () => 3 + rng.int(checkpoint.config.vocabSize - 3))]);

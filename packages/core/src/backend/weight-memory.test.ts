@@ -20,7 +20,9 @@ describe("allocWeightStorage", () => {
     expect(weightMemoryStatus().mapped.weights).toBe(before);
   });
 
-  it("gives plain storage when SIEVE_HUGE_PAGES=off", () => {
+  it("gives plain storage unless SIEVE_HUGE_PAGES=on", () => {
+    delete process.env.SIEVE_HUGE_PAGES;
+    expect(allocWeightStorage("f32", HUGE_PAGE_BYTES).buffer.byteLength).toBe(HUGE_PAGE_BYTES * 4);
     process.env.SIEVE_HUGE_PAGES = "off";
     const before = weightMemoryStatus().mapped.weights;
     for (const length of [SHARED_MIN_BYTES, HUGE_PAGE_BYTES]) {
@@ -29,12 +31,12 @@ describe("allocWeightStorage", () => {
       expect(s.length).toBe(length);
       expect(s.buffer.byteLength).toBe(length * 4);
     }
-    expect(weightMemoryStatus()).toMatchObject({ mode: "plain", reason: /SIEVE_HUGE_PAGES=off/ });
+    expect(weightMemoryStatus()).toMatchObject({ mode: "plain", reason: /SIEVE_HUGE_PAGES=on/ });
     expect(weightMemoryStatus().mapped.weights).toBe(before);
   });
 
   it.skipIf(!native)("maps a large weight on its own: zeroed, writable, of the asked type and length", () => {
-    delete process.env.SIEVE_HUGE_PAGES;
+    process.env.SIEVE_HUGE_PAGES = "on";
     const before = weightMemoryStatus().mapped;
     // 1.5 huge pages and an odd tail (f16: 2 bytes an element): one whole 2 MiB piece, and a tail
     // that is not a multiple of 4 KiB either.
@@ -58,7 +60,7 @@ describe("allocWeightStorage", () => {
   });
 
   it.skipIf(!native)("carves medium weights from shared mappings at cache-line offsets, without overlap", () => {
-    delete process.env.SIEVE_HUGE_PAGES;
+    process.env.SIEVE_HUGE_PAGES = "on";
     const before = weightMemoryStatus().mapped;
     // Odd sizes, so the offsets need rounding; 40 of them overflow one shared mapping.
     const views = Array.from({ length: 40 }, (_, i) => allocWeightStorage("f32", SHARED_MIN_BYTES / 4 + 100_003 + i));

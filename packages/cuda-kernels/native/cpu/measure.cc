@@ -14,7 +14,6 @@
 
 #include "cpu/measure_kernels.h"
 #include "sieve/cpu_kernels.h"
-#include "sieve/weight_pages.h"
 
 namespace sieve::cpu {
 namespace detail {
@@ -128,10 +127,8 @@ double measure_read_bandwidth(int64_t bytes, int threads, int repeats) {
   // Whole kilobytes per thread (the read loops take 4 streams x 16 floats per step).
   const int64_t per_thread = std::max<int64_t>(256, bytes / 4 / threads / 256 * 256);
   const int64_t total = per_thread * threads;
-  // In the same kind of memory as the weights it is compared with (2 MiB pages where available).
-  WeightPages pages;
-  if (!map_weight_pages(static_cast<size_t>(total) * 4, &pages)) return 0.0;
-  float* data = static_cast<float*>(pages.data);
+  float* data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(total) * 4));
+  if (!data) return 0.0;
 
   // Round 1 writes each slice from the thread that will read it (first touch), not timed.
   bool initialized = false;
@@ -147,7 +144,7 @@ double measure_read_bandwidth(int64_t bytes, int threads, int repeats) {
   run_rounds(threads, 1, body);
   initialized = true;
   const std::vector<double> seconds = run_rounds(threads, repeats, body);
-  unmap_weight_pages(pages);
+  std::free(data);
 
   const double best = *std::min_element(seconds.begin(), seconds.end());
   return static_cast<double>(total) * 4.0 / best / 1e9;

@@ -4,7 +4,8 @@
 #include <cstdint>
 
 #if defined(_WIN32)
-#include <cstdlib>
+#include <malloc.h>
+
 #include <cstring>
 #else
 #include <sys/mman.h>
