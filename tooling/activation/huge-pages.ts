@@ -1,7 +1,7 @@
 /**
  * Batch-1 decode with weights in 2 MiB pages vs plain arrays (4 KiB pages), in ONE process: the
- * same synthetic TinyLlama-1.1B is built twice, once with SIEVE_HUGE_PAGES=off, once with =on (the
- * addon's mapped memory, core's allocWeightStorage), as a dense model and as TEAL models, and the
+ * same synthetic TinyLlama-1.1B is built twice, once with SIEVE_HUGE_PAGES=off, once with =on
+ * (the addon's mapped memory, core's allocWeightStorage), as a dense model and as TEAL models, and the
  * configurations decode in alternating rounds. Prints per-configuration tokens/s (best and median
  * of rounds) and the huge/plain ratio (median of per-round ratios), plus peak RSS.
  *

@@ -21,8 +21,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { Rng, allocWeightStorage, f32ToF16Bits, loadNativeBackend } from "@sieve/core";
+import { Rng, allocWeightStorage, f32ToF16Bits, loadNativeBackend, releaseWeightsSoon, setHugePagesByDefault } from "@sieve/core";
 
+setHugePagesByDefault(true); // pools in the memory the serving engine holds weights in
 const loaded = loadNativeBackend();
 if (!loaded.ok) throw new Error(loaded.reason);
 const addon = loaded.backend.addon;
@@ -151,6 +152,9 @@ for (const threads of threadCounts) {
     print("|---|---|---|---|---|---|---|---|---|---|---|");
   }
   for (const [name, k, n] of shapes) {
+    // The previous shape's pool is garbage by now; let Node free it (weights in mapped memory are
+    // released when the event loop turns, see allocWeightStorage) before allocating the next.
+    await releaseWeightsSoon();
     const pool = weightPool(k * n);
     const w = (i: number): Float32Array | Uint16Array => pool[i % pool.length]!;
     // Contenders called one after the other must not read the same matrix (the second would find

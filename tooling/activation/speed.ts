@@ -17,7 +17,7 @@ import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NativeBackend, Rng, getBackend, processHugePageBytes, weightMemoryStatus, type LinearLayer } from "@sieve/core";
+import { NativeBackend, Rng, getBackend, processHugePageBytes, setHugePagesByDefault, weightMemoryStatus, type LinearLayer } from "@sieve/core";
 import { LlamaModel, synthCheckpoint, type SynthDType } from "@sieve/model";
 import { DEFAULT_TEAL_DENSE_ABOVE, TealLinear, applyActivationRecipe, collectTealCalibration, type TealCalibration } from "@sieve/activation-sparsity";
 import { BatchDecoder } from "./batch-decoder.js";
@@ -68,6 +68,8 @@ interface Run {
 }
 
 async function main(): Promise<void> {
+  // Weights as the serving engine holds them (2 MiB pages; see allocWeightStorage).
+  setHugePagesByDefault(true);
   const backend = getBackend();
   if (!(backend instanceof NativeBackend)) throw new Error(`speed.ts needs the native backend (got ${backend.name})`);
   const addon = backend.addon;

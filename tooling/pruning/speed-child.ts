@@ -3,7 +3,7 @@
  * the CLI does (loadHfDirectory + sparseLinearFactory), decodes a few tokens, and prints one JSON
  * line (prefixed CHILD_RESULT) with its peak RSS, weight bytes in memory, load time and tok/s.
  */
-import { loadNativeBackend } from "@sieve/core";
+import { loadNativeBackend, setHugePagesByDefault } from "@sieve/core";
 import { LlamaModel, loadHfDirectory } from "@sieve/model";
 import { sparseLinearFactory } from "../../packages/weight-pruning/src/layers/factory.js";
 import { DecodeRunner, linearKernels, syntheticPrompt } from "./speed-decode.js";
@@ -20,6 +20,7 @@ export interface ChildResult {
 }
 
 export async function runChild(dir: string, tokens: number, threads: number | undefined): Promise<void> {
+  setHugePagesByDefault(true); // as in speed-run.ts
   const loaded = loadNativeBackend();
   if (!loaded.ok) throw new Error(loaded.reason);
   const native = loaded.backend;

@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadNativeBackend, processHugePageBytes, weightMemoryStatus, type KernelBackend, type Tensor } from "@sieve/core";
+import { loadNativeBackend, processHugePageBytes, setHugePagesByDefault, weightMemoryStatus, type KernelBackend, type Tensor } from "@sieve/core";
 import { LlamaModel, synthCheckpoint, writeHfDirectory, type LoadedCheckpoint } from "@sieve/model";
 import { sparseWeightTensors } from "../../packages/weight-pruning/src/checkpoint/tensors.js";
 import { layerNameOf } from "../../packages/weight-pruning/src/checkpoint/names.js";
@@ -174,6 +174,7 @@ async function main(): Promise<void> {
   }
   const o = parseArgs(argv);
   const specs: VariantSpec[] = o.variants.map(parseVariant);
+  setHugePagesByDefault(true); // weights as the serving engine holds them (2 MiB pages)
   const loaded = loadNativeBackend();
   if (!loaded.ok) throw new Error(`the speed tool measures the native kernels: ${loaded.reason}`);
   const native = loaded.backend;

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { nativeBackendOrNull } from "../testing/parity.js";
-import { allocWeightStorage, HUGE_PAGE_BYTES, SHARED_MIN_BYTES, weightMemoryStatus } from "./weight-memory.js";
+import { allocWeightStorage, HUGE_PAGE_BYTES, setHugePagesByDefault, SHARED_MIN_BYTES, weightMemoryStatus } from "./weight-memory.js";
 
 const native = nativeBackendOrNull();
 const saved = process.env.SIEVE_HUGE_PAGES;
 afterEach(() => {
   if (saved === undefined) delete process.env.SIEVE_HUGE_PAGES;
   else process.env.SIEVE_HUGE_PAGES = saved;
+  setHugePagesByDefault(false);
 });
 
 describe("allocWeightStorage", () => {
@@ -20,9 +21,11 @@ describe("allocWeightStorage", () => {
     expect(weightMemoryStatus().mapped.weights).toBe(before);
   });
 
-  it("gives plain storage unless SIEVE_HUGE_PAGES=on", () => {
+  it("gives plain storage by default, and with SIEVE_HUGE_PAGES=off even where the process default is on", () => {
     delete process.env.SIEVE_HUGE_PAGES;
     expect(allocWeightStorage("f32", HUGE_PAGE_BYTES).buffer.byteLength).toBe(HUGE_PAGE_BYTES * 4);
+    expect(weightMemoryStatus()).toMatchObject({ mode: "plain", reason: /SIEVE_HUGE_PAGES=on/ });
+    setHugePagesByDefault(true);
     process.env.SIEVE_HUGE_PAGES = "off";
     const before = weightMemoryStatus().mapped.weights;
     for (const length of [SHARED_MIN_BYTES, HUGE_PAGE_BYTES]) {
@@ -31,7 +34,7 @@ describe("allocWeightStorage", () => {
       expect(s.length).toBe(length);
       expect(s.buffer.byteLength).toBe(length * 4);
     }
-    expect(weightMemoryStatus()).toMatchObject({ mode: "plain", reason: /SIEVE_HUGE_PAGES=on/ });
+    expect(weightMemoryStatus()).toMatchObject({ mode: "plain", reason: /SIEVE_HUGE_PAGES=off/ });
     expect(weightMemoryStatus().mapped.weights).toBe(before);
   });
 

@@ -14,13 +14,14 @@
  *    collected.
  *  - Smaller ones (norm weights, biases): plain arrays; a few pages each.
  *
- * Opt-in (SIEVE_HUGE_PAGES=on): Node runs the finalizer of memory an addon hands to JS only when
- * the event loop turns (external buffers are released from a setImmediate), so code that drops
- * many weights synchronously holds them until it yields. Converting a model to TEAL from the CLI
- * (`sieve inspect --recipe`, synth:tinyllama-1.1b f16) peaked at 4.16 GB of RSS with mapped
- * weights against 2.44 GB with plain ones; a synchronous benchmark that cycles 3 GB weight pools
- * ran out of memory. Plain typed arrays are freed by V8 itself. Without the addon, or unless
- * SIEVE_HUGE_PAGES=on, every weight is a plain typed array.
+ * One caveat: Node runs the finalizer of memory an addon hands to JS only when the event loop
+ * turns (external buffers are released from a setImmediate), so code that drops many weights
+ * synchronously holds them until it yields (releaseWeightsSoon). Converting a model to TEAL in one
+ * synchronous call (synth:tinyllama-1.1b f16) peaked at 4.16 GB of RSS with mapped weights against
+ * 2.44 GB with plain ones; the composition root converts layer by layer and yields in between.
+ * Off unless SIEVE_HUGE_PAGES=on or setHugePagesByDefault(true) (the serving engine, `sieve bench`
+ * and the speed tools set it); without the addon, or off, every weight is a plain typed array,
+ * which V8 frees itself.
  */
 import { readFileSync } from "node:fs";
 import { loadAddon } from "@sieve/cuda-kernels";
@@ -85,12 +86,33 @@ function nativeAllocator(): { allocate: Allocate | null; reason: string } {
   return native;
 }
 
-/** The allocator in use now: mapped memory only with SIEVE_HUGE_PAGES=on (read at every call, for A/B runs). */
+let hugePagesByDefault = false;
+
+/**
+ * Whether weights go to mapped memory when SIEVE_HUGE_PAGES is not set (default false). The
+ * serving engine and the benchmarks turn it on: they load once and decode for long, so 4-5% more
+ * tokens/s is worth the slower load (mapping a 2.2 GB f16 model took 8.1 s instead of 4.2 s: with
+ * transparent huge pages in "madvise" mode the kernel may compact memory at the page faults).
+ */
+export function setHugePagesByDefault(on: boolean): void {
+  hugePagesByDefault = on;
+}
+
+/** The allocator in use now: SIEVE_HUGE_PAGES=on|off (read at every call, for A/B runs), else the process default. */
 function choose(): { allocate: Allocate | null; reason: string } {
-  if ((process.env.SIEVE_HUGE_PAGES ?? "").trim().toLowerCase() !== "on") {
-    return { allocate: null, reason: "off (SIEVE_HUGE_PAGES=on maps weights for 2 MiB pages)" };
-  }
+  const env = (process.env.SIEVE_HUGE_PAGES ?? "").trim().toLowerCase();
+  if (env === "off") return { allocate: null, reason: "disabled by SIEVE_HUGE_PAGES=off" };
+  if (env !== "on" && !hugePagesByDefault) return { allocate: null, reason: "off for this process (SIEVE_HUGE_PAGES=on maps weights for 2 MiB pages)" };
   return nativeAllocator();
+}
+
+/**
+ * Resolves after one turn of the event loop, when Node frees the mapped weights that were dropped
+ * before it (see the caveat above). Await it between the steps of a long synchronous job that
+ * replaces weights, so that the old ones do not pile up.
+ */
+export function releaseWeightsSoon(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A fresh mapping of `bytes`, tallied; null if the addon could not map it. */

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { setHugePagesByDefault } from "@sieve/core";
 import {
   benchBackend,
   formatBatchedProfiles,
@@ -64,6 +65,8 @@ async function runBenchCommand(ctx: CommandContext, flags: BenchFlags): Promise<
   const json = !!flags.json;
   // The model is built once, with a backend getter the profiler can swap (see bench/decode-profile.ts).
   const backend = benchBackend();
+  // Measure the weights the way `sieve serve` holds them (2 MiB pages; see allocWeightStorage).
+  setHugePagesByDefault(true);
   const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, recipe: flags.recipe, backend: backend.get, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
   const report = runBench({ checkpoint: loaded.checkpoint, model: loaded.model, backend }, {
     promptTokens: flags.promptTokens,

@@ -3,6 +3,7 @@
  * answers the client's messages between steps. A step that throws is a crash: it is rethrown
  * out of the worker, whose 'error' event fails every in-flight request on the main thread.
  */
+import { setHugePagesByDefault } from "@sieve/core";
 import { reportModelSparsity } from "../../metrics/model-report.js";
 import type { MessagePort } from "node:worker_threads";
 import { EngineCore } from "../engine-core.js";
@@ -20,6 +21,8 @@ export async function runEngineWorker(port: MessagePort, init: WorkerInit): Prom
   let lastPhase = "";
   let core: EngineCore;
   try {
+    // A server loads once and decodes for long: weights in 2 MiB pages (allocWeightStorage).
+    setHugePagesByDefault(true);
     const loaded = await loadEngineModel(init.spec, {
       tokenizer: init.options.tokenizer,
       backend: init.options.backend,
