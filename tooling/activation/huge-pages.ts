@@ -55,7 +55,10 @@ async function main(): Promise<void> {
   const loadStart = load();
   const plain = await buildSet("plain", new Rng(1));
   const huge = await buildSet("huge", new Rng(1));
+  // Read with the mapped allocator selected, so that the reason names the kernel's THP mode.
+  process.env.SIEVE_HUGE_PAGES = "on";
   const status = weightMemoryStatus();
+  delete process.env.SIEVE_HUGE_PAGES;
   console.log(`weights: ${(status.mapped.bytes / 1e9).toFixed(2)} GB mapped for huge pages, ${((processHugePageBytes() ?? 0) / 1e9).toFixed(2)} GB in 2 MiB pages now (${status.reason}); load ${loadStart}`);
   const configs = plain.flatMap((p, i) => [p, huge[i]!]);
   const rng = new Rng(2);
