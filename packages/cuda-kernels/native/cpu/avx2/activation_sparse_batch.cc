@@ -2,10 +2,10 @@
 //
 // Up to 16 rows (batched decode) the weight stream still binds, so the kernels stream instead of
 // packing. Up to 8 rows: the batch-1 GEMV's pattern, threads splitting the active rows, with each
-// piece of weights held in registers across the token rows (few_rows). 9 to 16 rows: the active rows go by in panels of 32; each panel's
-// rows are read once, tile by tile along the thread's output columns (16 columns: 32 or 64
-// contiguous bytes per row), and each tile serves all token rows from L1 through a register tile
-// of up to 6 rows x 16 columns; the next panel is prefetched, row after row, meanwhile; threads
+// piece of weights held in registers across the token rows (few_rows). 9 to 16 rows: the active
+// rows go by in panels of 32, each panel's rows read once, tile by tile along the thread's output
+// columns (16 columns: 32 or 64 contiguous bytes per row), and each tile serves all token rows
+// from L1 through a register tile of up to 6 rows x 16 columns; the next panel is prefetched, row after row, meanwhile; threads
 // split the output columns (no reduction). The thresholded activations of the active inputs are
 // gathered once per call, [active][rows], so they are broadcast from contiguous memory.
 // More rows go to the packed GEMM (activation_sparse_gemm.cc).
@@ -138,18 +138,18 @@ void stream_columns(float* out, int64_t m, const float* xs, const int32_t* idx, 
 
 // Few token rows (m <= kFewRows): the batch-1 GEMV's memory pattern (activation_sparse_gemv.cc).
 // Threads split the list of active rows into contiguous slices, each summed into its own partial
-// output [m, n] (the caller adds them), and a thread walks its slice as kParts streams: step g
-// takes row g of each of kParts equal parts, so where kept rows are consecutive every stream runs
-// on through the weight sequentially. Each 16-column piece of a row is loaded and widened once
+// output [m, n] (the caller adds them), and a thread walks its slice as kParts streams
+// (walk_parts in activation_sparse_rows.h). Each 16-column piece of a row is loaded and widened once
 // into registers and multiplied into every token row's outputs, kSubGroup rows at a time (the
 // registers hold 2 x kSubGroup widened vectors, 4 accumulators, 2 broadcasts).
 // Before, threads split the output columns and read 4 neighbouring list rows at a time:
-// each row cut into per-thread pieces and 4 streams restarting at every row. Same-process harness,
-// f16, 2 threads, TinyLlama shapes, weights in 2 MiB pages, time of the dense model's [out, in]
-// kernel over this one (higher is better), before -> after: every row kept 0.59-0.73x -> 0.85-0.98x
+// each row cut into per-thread pieces and 4 streams restarting at every row. A one-off C++ driver
+// (one process, alternating calls, f16, 2 threads, TinyLlama shapes, weights in 2 MiB pages), time
+// of the dense model's [out, in] kernel over this one (higher is better), before -> after: every row kept 0.59-0.73x -> 0.85-0.98x
 // at 1-4 rows, 0.40-0.80x -> 0.67-0.89x at 8; the union at 50% sparsity 0.90-0.93x -> 1.11-1.16x
 // at 2 rows (skipping pays again), 0.61-0.66x -> 0.85-1.00x at 4. At 12-16 rows it measured
-// slower than stream_columns (the partial outputs outgrow L1), which keeps those.
+// slower than stream_columns (the partial outputs outgrow L1), which keeps those. The kernel bench
+// after the change: docs/results/activation-kernels-batch.md (tooling/activation/kernel-bench.ts --batch).
 constexpr int64_t kFewRows = 8;
 constexpr int kParts = 8;
 constexpr int kSubGroup = 4;
@@ -217,38 +217,21 @@ inline void axpy_rows_tokens(float* out, int64_t n, int64_t m, const void* w, co
 template <WDType D>
 void few_rows_inputs(float* acc, int64_t m, const float* xs, const int32_t* idx, int64_t b, int64_t e, const void* wt,
                      int64_t n) {
-  const int64_t dc = imax(32, kFewPrefetchBytes / (kParts * bytes_per_weight<D>()) / 32 * 32);
-  const int64_t groups_ahead = dc / n, dc_rest = dc - groups_ahead * n;
-  // Rows per part, kept odd as in the batch-1 GEMV (activation_sparse_gemv.cc); the rest go one by one.
-  int64_t per = (e - b) / kParts;
-  if (per > 1 && per % 2 == 0) per -= 1;
-  int64_t off[kParts], far[kParts], far_next[kParts];
-  float cs[kParts * kFewRows];
-  auto rows_of = [&](int64_t* dst, int64_t g) -> const int64_t* {
-    if (g >= per) return nullptr;
-    for (int r = 0; r < kParts; ++r) {
-      const int64_t i = b + r * per + g;
-      dst[r] = (idx ? idx[i] : i) * n;
-    }
-    return dst;
-  };
-  for (int64_t g = 0; g < per; ++g) {
-    rows_of(off, g);
-    for (int r = 0; r < kParts; ++r) {
-      const float* src = xs + (b + r * per + g) * m;
-      for (int64_t t = 0; t < m; ++t) cs[r * m + t] = src[t];
-    }
-    const int64_t* f = groups_ahead == 0 ? off : rows_of(far, g + groups_ahead);
-    const int64_t* fn = rows_of(far_next, g + groups_ahead + 1);
-    for (int h = 0; h < kParts; h += kSubGroup) {
-      axpy_rows_tokens<D, kSubGroup>(acc, n, m, wt, off + h, cs + h * m, n, f ? f + h : nullptr, fn ? fn + h : nullptr,
-                                     dc_rest);
-    }
-  }
-  for (int64_t i = b + per * kParts; i < e; ++i) {
-    off[0] = (idx ? idx[i] : i) * n;
-    axpy_rows_tokens<D, 1>(acc, n, m, wt, off, xs + i * m, n, nullptr, nullptr, 0);
-  }
+  walk_parts<D, kParts>(
+      idx, b, e, n, 0, n, kFewPrefetchBytes,
+      [&](const int64_t* at, const int64_t* off, const int64_t* far, const int64_t* far_next, int64_t dc) {
+        float cs[kParts * kFewRows];
+        for (int r = 0; r < kParts; ++r)
+          for (int64_t t = 0; t < m; ++t) cs[r * m + t] = xs[at[r] * m + t];
+        for (int h = 0; h < kParts; h += kSubGroup) {
+          axpy_rows_tokens<D, kSubGroup>(acc, n, m, wt, off + h, cs + h * m, n, far ? far + h : nullptr,
+                                         far_next ? far_next + h : nullptr, dc);
+        }
+      },
+      [&](int64_t i) {
+        const int64_t off = (idx ? idx[i] : i) * n;
+        axpy_rows_tokens<D, 1>(acc, n, m, wt, &off, xs + i * m, n, nullptr, nullptr, 0);
+      });
 }
 
 // m <= kFewRows: threads split the active list; partial outputs summed at the end.

@@ -45,7 +45,8 @@ constexpr int kGroup = 8;
 constexpr int64_t kPrefetchBytes = 16384;
 
 // The kGroup rows read together are not kGroup neighbours in the active list but row g of each of
-// kGroup equal parts of it (the dense GEMV's 8 row streams, linear_stream.cc): where the kept rows
+// kGroup equal parts of it (walk_parts in activation_sparse_rows.h; the dense GEMV's 8 row
+// streams, linear_stream.cc): where the kept rows
 // are dense, each of the kGroup streams then runs on through consecutive rows and the hardware
 // prefetcher keeps up, where 8 neighbouring rows end together and restart 8 streams every row.
 // Same-run kernel bench, f16, 2 threads: q/o (4 KB rows) 80% -> 95% of the read probe with every
@@ -53,33 +54,17 @@ constexpr int64_t kPrefetchBytes = 16384;
 template <WDType D>
 void accumulate_inputs(float* acc, const float* x, const int32_t* idx, int64_t b, int64_t e, const void* wt,
                        int64_t n, int64_t c0, int64_t len) {
-  int64_t off[kGroup], far[kGroup], far_next[kGroup];
-  float s[kGroup];
-  // The distance in columns of one group (a multiple of 32 so it lands on line starts in f16),
-  // split into whole groups ahead and the columns left over.
-  const int64_t dc = imax(32, kPrefetchBytes / (kGroup * bytes_per_weight<D>()) / 32 * 32);
-  const int64_t groups_ahead = dc / imax(1, len), dc_rest = dc - groups_ahead * len;
-  // Rows per part, kept odd (with every row kept, a power of two apart would share L2 sets and DRAM
-  // banks in 2 MiB pages; see gemv_range in linear_stream.cc); the rows left over go one by one.
-  int64_t per = (e - b) / kGroup;
-  if (per > 1 && per % 2 == 0) per -= 1;
-  auto rows_of = [&](int64_t* dst, int64_t g) -> const int64_t* {
-    if (g >= per) return nullptr;
-    for (int r = 0; r < kGroup; ++r) dst[r] = static_cast<int64_t>(idx[b + r * per + g]) * n + c0;
-    return dst;
-  };
-  for (int64_t g = 0; g < per; ++g) {
-    rows_of(off, g);
-    for (int r = 0; r < kGroup; ++r) s[r] = x[idx[b + r * per + g]];
-    const int64_t* f = groups_ahead == 0 ? off : rows_of(far, g + groups_ahead);
-    const int64_t* fn = rows_of(far_next, g + groups_ahead + 1);
-    axpy_rows_ahead<D, kGroup>(acc, wt, off, s, len, f, fn, dc_rest);
-  }
-  for (int64_t i = b + per * kGroup; i < e; ++i) {
-    off[0] = static_cast<int64_t>(idx[i]) * n + c0;
-    s[0] = x[idx[i]];
-    axpy_rows<D, 1>(acc, wt, off, s, len);
-  }
+  walk_parts<D, kGroup>(
+      idx, b, e, n, c0, len, kPrefetchBytes,
+      [&](const int64_t* at, const int64_t* off, const int64_t* far, const int64_t* far_next, int64_t dc) {
+        float s[kGroup];
+        for (int r = 0; r < kGroup; ++r) s[r] = x[idx[at[r]]];
+        axpy_rows_ahead<D, kGroup>(acc, wt, off, s, len, far, far_next, dc);
+      },
+      [&](int64_t i) {
+        const int64_t off = static_cast<int64_t>(idx[i]) * n + c0;
+        axpy_rows<D, 1>(acc, wt, &off, &x[idx[i]], len);
+      });
 }
 
 inline void fill_bias(float* out, const float* bias, int64_t c0, int64_t c1) {

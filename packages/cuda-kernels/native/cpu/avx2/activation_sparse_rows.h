@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "cpu/avx2/stream_rows.h"
 #include "cpu/avx2/widen.h"
 
 namespace sieve::cpu::avx2 {
@@ -94,6 +95,42 @@ inline void axpy_rows_ahead(float* acc, const void* w, const int64_t* off, const
     for (int r = 0; r < R; ++r) tail[r] = off[r] + c;
     axpy_rows<D, R>(acc + c, w, tail, s, len - c);
   }
+}
+
+// Walks entries [b, e) of a list of active weight rows (row idx[i], or i when idx is null, each
+// `n` weights long; columns [c0, c0 + len) of each) the way both input-major TEAL kernels stream
+// them: step g takes entry g of each of P equal parts of the range (rows_per_stream: odd), so
+// where kept rows are consecutive each of the P streams runs on through the weight sequentially,
+// where P neighbouring entries would end together and restart P streams every row. Calls
+//   group(at, off, far, far_next, dc)  at[r]: the list entries, off[r]: their element offsets;
+//                                      far / far_next / dc as axpy_rows_ahead takes them, for a
+//                                      prefetch `prefetch_bytes` ahead along the walk
+//   single(i)                          for each of the (e - b) - P * per entries left over.
+template <WDType D, int P, typename Group, typename Single>
+inline void walk_parts(const int32_t* idx, int64_t b, int64_t e, int64_t n, int64_t c0, int64_t len,
+                       int64_t prefetch_bytes, Group&& group, Single&& single) {
+  // The distance in columns of one group (a multiple of 32 so it lands on line starts in f16),
+  // split into whole groups ahead and the columns left over.
+  const int64_t dc = imax(32, prefetch_bytes / (P * bytes_per_weight<D>()) / 32 * 32);
+  const int64_t groups_ahead = dc / imax(1, len), dc_rest = dc - groups_ahead * len;
+  const int64_t per = rows_per_stream(e - b, P);
+  int64_t at[P], off[P], far[P], far_next[P];
+  auto rows_of = [&](int64_t* dst, int64_t g) -> const int64_t* {
+    if (g >= per) return nullptr;
+    for (int r = 0; r < P; ++r) {
+      const int64_t i = b + r * per + g;
+      dst[r] = (idx ? idx[i] : i) * n + c0;
+    }
+    return dst;
+  };
+  for (int64_t g = 0; g < per; ++g) {
+    for (int r = 0; r < P; ++r) at[r] = b + r * per + g;
+    rows_of(off, g);
+    const int64_t* f = groups_ahead == 0 ? off : rows_of(far, g + groups_ahead);
+    const int64_t* fn = rows_of(far_next, g + groups_ahead + 1);
+    group(static_cast<const int64_t*>(at), static_cast<const int64_t*>(off), f, fn, dc_rest);
+  }
+  for (int64_t i = b + per * P; i < e; ++i) single(i);
 }
 
 // d[r] = w[off[r] + 0:len) . x[0:len) for R rows sharing each x load.

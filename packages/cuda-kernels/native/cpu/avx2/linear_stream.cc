@@ -13,6 +13,7 @@
 //   contiguous (see pack_x). For f16/bf16 at m >= 8 the W chunk is widened once, by the first x
 //   tile, into an f32 L1 buffer that the other x tiles read.
 #include "cpu/avx2/linear_kernels.h"
+#include "cpu/avx2/stream_rows.h"
 #include "cpu/avx2/widen.h"
 #include "cpu/parallel.h"
 
@@ -89,17 +90,11 @@ void gemv_leftover(float* out, const float* x, const void* w, int64_t k, int64_t
   }
 }
 
-// Rows [j0, j1): kGemvStreams streams of `per` rows each, then the leftover rows at the end.
-// `per` is kept odd. With weights in 2 MiB pages (core's allocWeightStorage) physical addresses
-// follow virtual ones within a page, and an even split of a power-of-two row count puts the 8
-// streams a power of two apart (TinyLlama f32 q: 128 rows x 8 KB = 1 MiB), all on the same L2 sets
-// and DRAM banks: the dense f32 decode ran at 0.69x of the same model in 4 KiB pages (2-core Xeon
-// VM, one process, alternating rounds). An odd `per` spaces the streams by an odd number of rows:
-// 0.99-1.02x; f16 was unaffected either way (1.04-1.05x).
+// Rows [j0, j1): kGemvStreams streams of `per` rows each (odd: see stream_rows.h), then the
+// leftover rows at the end.
 template <WDType D>
 void gemv_range(float* out, const float* x, const void* w, int64_t k, const float* bias, int64_t j0, int64_t j1) {
-  int64_t per = (j1 - j0) / kGemvStreams;
-  if (per > 1 && per % 2 == 0) per -= 1;
+  const int64_t per = rows_per_stream(j1 - j0, kGemvStreams);
   for (int64_t i = 0; i < per; ++i) gemv_rows<D, kGemvStreams>(out, x, w, k, j0 + i, per, bias);
   // Up to 2 x kGemvStreams - 1 rows are left, in passes of at most 7 adjacent rows.
   for (int64_t done = j0 + per * kGemvStreams; done < j1; done += kGemvStreams - 1) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "cpu/avx2/stream_rows.h"
 #include "sieve/sparse_weight_kernels.h"
 
 namespace sieve::cpu::avx2 {
@@ -30,13 +31,11 @@ constexpr int64_t kSparseGrainWeights = 16384;
 constexpr int kStreams = 4;
 
 // Runs tile(first_row, stride, count) over [r0, r1): tiles of kStreams rows `stride` apart,
-// then the rows left over one by one (count 1). The part length is kept odd so that fixed-size
-// rows (N:M) never put the streams a power of two apart, on the same L2 sets and DRAM banks, once
-// the weights sit in 2 MiB pages (see gemv_range in linear_stream.cc).
+// then the rows left over one by one (count 1). Parts of an odd number of rows (stream_rows.h):
+// fixed-size rows (N:M) would otherwise put the streams a power of two apart.
 template <typename Tile>
 inline void for_each_stream_tile(int64_t r0, int64_t r1, Tile&& tile) {
-  int64_t part = (r1 - r0) / kStreams;
-  if (part > 1 && part % 2 == 0) part -= 1;
+  const int64_t part = rows_per_stream(r1 - r0, kStreams);
   for (int64_t i = 0; i < part; ++i) tile(r0 + i, part, kStreams);
   for (int64_t j = r0 + part * kStreams; j < r1; ++j) tile(j, int64_t{0}, 1);
 }

@@ -5,9 +5,9 @@
 // input rows, csr8's row streams) jump between rows all over a matrix. With 4 KiB pages nearly
 // every jump is a TLB miss and a page walk; with 2 MiB pages a whole 8 MiB projection fits in four
 // TLB entries. Measured with the TEAL GEMV at TinyLlama shapes (f16, 2 threads, a one-off C++
-// driver over 3 GB pools of each kind in one process, alternating calls): +3-5% GB/s with every row kept, +9-12% at 65% of rows skipped, +15% at 90%;
-// a cold 1 MiB f16 GEMV (TinyLlama's k/v projections) right after a q projection: 160 us in 4 KiB
-// pages, 50 us in 2 MiB ones. @sieve/core's allocWeightStorage carves weights under 2 MiB from
+// driver over 3 GB pools of each kind in one process, alternating calls): +3-5% GB/s with every
+// row kept, +9-12% at 65% of rows skipped, +15% at 90%; a cold 1 MiB f16 GEMV (TinyLlama's
+// k/v projections) right after a q projection: 160 us in 4 KiB pages, 50 us in 2 MiB ones. @sieve/core's allocWeightStorage carves weights under 2 MiB from
 // shared mappings for that reason.
 #pragma once
 
