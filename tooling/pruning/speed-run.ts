@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadNativeBackend, processHugePageBytes, setHugePagesByDefault, weightMemoryStatus, type KernelBackend, type Tensor } from "@sieve/core";
+import { loadNativeBackend, describeWeightMemory, setHugePagesByDefault, type KernelBackend, type Tensor } from "@sieve/core";
 import { LlamaModel, synthCheckpoint, writeHfDirectory, type LoadedCheckpoint } from "@sieve/model";
 import { sparseWeightTensors } from "../../packages/weight-pruning/src/checkpoint/tensors.js";
 import { layerNameOf } from "../../packages/weight-pruning/src/checkpoint/names.js";
@@ -106,13 +106,6 @@ function packedWeights(ck: LoadedCheckpoint, packed: ReadonlyMap<string, SparseW
 }
 
 /** Rounds alternating dense and variant (order flipped each round), T steps each. */
-/** The process's memory in 2 MiB pages now, e.g. "2.71 GB in huge pages (transparent huge pages: madvise)". */
-function hugePagesNow(): string {
-  const status = weightMemoryStatus();
-  if (status.mode === "plain") return `weights in plain arrays (${status.reason})`;
-  return `${((processHugePageBytes() ?? 0) / 1e9).toFixed(2)} GB of the process in huge pages (${status.reason})`;
-}
-
 function timeAgainstDense(dense: DecodeRunner, variant: DecodeRunner, tokens: number, rounds: number): { dense: number[]; variant: number[] } {
   dense.timeDecode(2);
   variant.timeDecode(2);
@@ -214,7 +207,7 @@ async function main(): Promise<void> {
     allDenseTimes.push(...times.dense);
     const result = resultOf(spec, o, model, times.dense, times.variant, denseBytesPerToken, directoryBytes(dir));
     results.push(result);
-    log(`${spec.name}: ${result.tokPerS} tok/s vs dense ${result.denseTokPerS} -> x${result.speedup} (ceiling x${result.ceiling}, ${result.ofCeiling}%) in ${seconds(start).toFixed(1)} s; ${hugePagesNow()}`);
+    log(`${spec.name}: ${result.tokPerS} tok/s vs dense ${result.denseTokPerS} -> x${result.speedup} (ceiling x${result.ceiling}, ${result.ofCeiling}%) in ${seconds(start).toFixed(1)} s; ${describeWeightMemory()}`);
     runner.release();
   }
   denseRunner.release();

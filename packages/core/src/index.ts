@@ -29,7 +29,7 @@ export type {
 export { referenceBackend } from "./backend/reference.js";
 export { NativeBackend, loadNativeBackend } from "./backend/native.js";
 export type { NativeLoad } from "./backend/native.js";
-export { allocWeightStorage, releaseWeightsSoon, setHugePagesByDefault, weightMemoryStatus, processHugePageBytes, HUGE_PAGE_BYTES, SHARED_MIN_BYTES } from "./backend/weight-memory.js";
+export { allocWeightStorage, releaseWeightsSoon, setHugePagesByDefault, weightMemoryStatus, describeWeightMemory, processHugePageBytes, HUGE_PAGE_BYTES, SHARED_MIN_BYTES } from "./backend/weight-memory.js";
 export type { WeightMemoryStatus } from "./backend/weight-memory.js";
 export { CudaBackend, CUDA_OPS } from "./backend/cuda.js";
 export { createBackend, getBackend, setBackend, getBackendStatus } from "./backend/select.js";

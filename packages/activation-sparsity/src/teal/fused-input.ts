@@ -167,7 +167,7 @@ export class TealInputGroup {
     } else {
       for (let r = 0; r < rows; r++) out.set(this.out.subarray(r * this.width + from, r * this.width + from + n), r * n);
     }
-    counter.record(rows, rows === 1 ? this.last.count : this.last.kept, this.last.count, this.last.sparse);
+    counter.record(rows, this.last.kept, this.last.count, this.last.sparse);
     if (this.pending === 0) this.inputRows = 0;
   }
 

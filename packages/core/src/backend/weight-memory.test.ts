@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { nativeBackendOrNull } from "../testing/parity.js";
-import { allocWeightStorage, HUGE_PAGE_BYTES, setHugePagesByDefault, SHARED_MIN_BYTES, weightMemoryStatus } from "./weight-memory.js";
+import { allocWeightStorage, describeWeightMemory, HUGE_PAGE_BYTES, setHugePagesByDefault, SHARED_MIN_BYTES, weightMemoryStatus } from "./weight-memory.js";
 
 const native = nativeBackendOrNull();
 const saved = process.env.SIEVE_HUGE_PAGES;
@@ -25,6 +25,7 @@ describe("allocWeightStorage", () => {
     delete process.env.SIEVE_HUGE_PAGES;
     expect(allocWeightStorage("f32", HUGE_PAGE_BYTES).buffer.byteLength).toBe(HUGE_PAGE_BYTES * 4);
     expect(weightMemoryStatus()).toMatchObject({ mode: "plain", reason: /SIEVE_HUGE_PAGES=on/ });
+    expect(describeWeightMemory()).toMatch(/^plain typed arrays \(.*SIEVE_HUGE_PAGES=on/);
     setHugePagesByDefault(true);
     process.env.SIEVE_HUGE_PAGES = "off";
     const before = weightMemoryStatus().mapped.weights;
@@ -55,6 +56,7 @@ describe("allocWeightStorage", () => {
     expect(s[length - 1]).toBe(0x3c00);
     const after = weightMemoryStatus();
     expect(after.mode).toBe("huge-pages");
+    expect(describeWeightMemory()).toMatch(/GB of weights mapped for 2 MiB pages, .* GB of the process in huge pages now \(transparent huge pages: /);
     expect(after.mapped.weights).toBe(before.weights + 1);
     expect(after.mapped.mappings).toBe(before.mappings + 1);
     expect(after.mapped.bytes).toBe(before.bytes + length * 2);

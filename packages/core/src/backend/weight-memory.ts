@@ -169,6 +169,17 @@ export function weightMemoryStatus(): WeightMemoryStatus {
   return { mode: allocate ? "huge-pages" : "plain", reason, mapped: { ...mapped } };
 }
 
+/**
+ * One line for logs and reports, e.g. "4.14 GB of weights mapped for 2 MiB pages, 4.12 GB of the
+ * process in huge pages now (transparent huge pages: madvise)" or "plain typed arrays (...)".
+ */
+export function describeWeightMemory(): string {
+  const s = weightMemoryStatus();
+  if (s.mode === "plain") return `plain typed arrays (${s.reason})`;
+  const gb = (b: number): string => (b / 1e9).toFixed(2);
+  return `${gb(s.mapped.bytes)} GB of weights mapped for 2 MiB pages, ${gb(processHugePageBytes() ?? 0)} GB of the process in huge pages now (${s.reason})`;
+}
+
 /** Bytes of this process's anonymous memory in huge pages now (Linux), or undefined. */
 export function processHugePageBytes(): number | undefined {
   try {
