@@ -7,6 +7,7 @@
  * union skips ~25% of the weight rows at 2 rows (1.15-1.36x the dense input-major call), ~6% at 4
  * (0.96-1.07x on q/o, k/v, down: within noise) and under 0.5% from 8 on (0.93-1.11x: nothing to
  * gain, only the index list to walk). At 65% sparsity 4 rows still skip 18%, so 4 is where
- * skipping stops paying on this model; prefill-sized batches go to the packed GEMM dense.
+ * skipping stops paying on this model. Above it (and for prefill) the dense input-major product
+ * runs the same panel kernel, at 0.8-1.0x of the dense model's [out, in] kernel from 8 rows on.
  */
 export const DEFAULT_TEAL_DENSE_ABOVE = 4;

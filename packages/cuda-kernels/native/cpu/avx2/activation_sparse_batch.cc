@@ -1,15 +1,32 @@
-// AVX2 sparse_matmul_im: the input-major product over the union of several rows' kept inputs.
+// AVX2 sparse_matmul_im for several token rows: the input-major product over the union of the
+// rows' kept inputs (idx == nullptr: every input, the dense input-major product TealLinear falls
+// back to above its denseAbove, and prefill).
 //
-// Up to 16 rows (batched decode) the weight stream still binds, so the kernels stream instead of
-// packing. Up to 8 rows: the batch-1 GEMV's pattern, threads splitting the active rows, with each
-// piece of weights held in registers across the token rows (few_rows). 9 to 16 rows: the active
-// rows go by in panels of 32, each panel's rows read once, tile by tile along the thread's output
-// columns (16 columns: 32 or 64 contiguous bytes per row), and each tile serves all token rows
-// from L1 through a register tile of up to 6 rows x 16 columns; the next panel is prefetched, row after row, meanwhile; threads
-// split the output columns (no reduction). The thresholded activations of the active inputs are
-// gathered once per call, [active][rows], so they are broadcast from contiguous memory.
-// More rows go to the packed GEMM (activation_sparse_gemm.cc).
-#include "cpu/avx2/activation_sparse_detail.h"
+// Both kernels below split the active list between the threads, each summing its slice into its
+// own partial output [m, n] (the caller adds them), so every thread reads whole input-major rows
+// front to back; splitting the output columns instead cut each row in half (2 KB segments for a
+// 2048-wide f16 output) and cost 10-30% at 8-16 rows. The thresholded activations of the active
+// inputs are gathered once per call, [active][rows], so they are broadcast from contiguous memory.
+//
+// - few_rows_inputs (m <= kFewRows): the batch-1 GEMV's memory pattern, each thread walking its slice as
+//   kParts streams (walk_parts in activation_sparse_rows.h) and each piece of a row loaded and
+//   widened once into registers for all token rows.
+// - panel_rows (more rows): the slice goes by in panels of kPanel rows. For each 24-column block
+//   the first register tile (4 token rows x 24 columns) reads the panel rows' weights, widens
+//   them and keeps a copy in an L1 staging buffer that the other tiles of the block read, so
+//   f16 is widened once per call; the 1-3 rows left over use interleaved accumulator sets.
+//   Memory: 32 rows at a time is what the L2 hardware streamer follows (one stream per row);
+//   software prefetch of whole panels ran out of L1 fill buffers and was slower than none, so only
+//   the first two lines of each next-panel row are prefetched, to start its stream early, and the
+//   next block's lines are prefetched into L1 while the first tile passes.
+//   The output columns go in chunks sized so a thread's [m, chunk] partial stays in L2, and more
+//   than kMaxTokens rows go in passes of kMaxTokens (bounding the partials' memory).
+// Measured in one process (f16, 2 threads, TinyLlama shapes, weights cold, against the dense
+// model's [out, in] small-batch kernel over the same bytes): at 7-16 rows this path runs at
+// 0.75-0.99x of it where the former column-split 6x16 tiles ran at 0.60-0.78x; above 16 rows, where
+// a packed GEMM (pack both operands, 6x16 micro-kernel) used to run, 0.85-1.0x against 0.35-0.55x.
+// docs/results/activation-kernels-batch.md (tooling/activation/kernel-bench.ts f16 --batch) is
+// the rerunnable table.
 #include "cpu/avx2/activation_sparse_rows.h"
 #include "cpu/parallel.h"
 #include "sieve/activation_sparse_kernels.h"
@@ -18,143 +35,27 @@
 namespace sieve::cpu::avx2 {
 namespace {
 
-constexpr int64_t kPanel = 32;              // active rows streamed together
-constexpr int64_t NR = 16;                  // columns per register tile
-constexpr int64_t kWorkPerThread = 1 << 16; // multiply-adds per thread below which one thread runs it all
+constexpr int64_t kFewRows = 6;              // most token rows few_rows takes (measured crossover)
+constexpr int64_t kMaxTokens = 64;           // token rows per pass
+constexpr int64_t kWorkPerThread = 1 << 16;  // multiply-adds per thread below which one thread runs it all
 
-thread_local FloatScratch t_coefs;  // [count][m] thresholded activations, owned by the caller
+thread_local FloatScratch t_coefs;     // [count][m] thresholded activations, owned by the caller
+thread_local FloatScratch t_partials;  // [parts - 1][m][n], owned by the caller
 
 inline float coef(float v, float threshold) {
   return threshold > 0 && !(v >= threshold || v <= -threshold) ? 0.0f : v;
 }
 
-// out[t0 + t, c : c + 8 NV] += sum_p xs[p * m + t] * wt[off[p] + c : ...] for t < MT. With few
-// token rows there are too few accumulators to hide the FMA latency, so S interleaved sets of
-// them take alternate panel rows and are summed at the end.
-template <WDType D, int MT, int NV, int S>
-inline void tile(float* out, int64_t n, int64_t c, const float* xs, int64_t m, const void* wt, const int64_t* off,
-                 int64_t pj) {
-  __m256 acc[S][MT][NV];
-  for (int t = 0; t < MT; ++t)
-    for (int v = 0; v < NV; ++v) {
-      acc[0][t][v] = _mm256_loadu_ps(out + t * n + c + 8 * v);
-      for (int q = 1; q < S; ++q) acc[q][t][v] = _mm256_setzero_ps();
-    }
-  int64_t p = 0;
-  for (; p + S <= pj; p += S) {
-    for (int q = 0; q < S; ++q) {
-      __m256 w[NV];
-      for (int v = 0; v < NV; ++v) w[v] = load8<D>(wt, off[p + q] + c + 8 * v);
-      const float* xp = xs + (p + q) * m;
-      for (int t = 0; t < MT; ++t) {
-        const __m256 xb = _mm256_broadcast_ss(xp + t);
-        for (int v = 0; v < NV; ++v) acc[q][t][v] = _mm256_fmadd_ps(xb, w[v], acc[q][t][v]);
-      }
-    }
-  }
-  for (; p < pj; ++p) {
-    __m256 w[NV];
-    for (int v = 0; v < NV; ++v) w[v] = load8<D>(wt, off[p] + c + 8 * v);
-    const float* xp = xs + p * m;
-    for (int t = 0; t < MT; ++t) {
-      const __m256 xb = _mm256_broadcast_ss(xp + t);
-      for (int v = 0; v < NV; ++v) acc[0][t][v] = _mm256_fmadd_ps(xb, w[v], acc[0][t][v]);
-    }
-  }
-  for (int t = 0; t < MT; ++t)
-    for (int v = 0; v < NV; ++v) {
-      __m256 sum = acc[0][t][v];
-      for (int q = 1; q < S; ++q) sum = _mm256_add_ps(sum, acc[q][t][v]);
-      _mm256_storeu_ps(out + t * n + c + 8 * v, sum);
-    }
-}
+// ---- m <= kFewRows ------------------------------------------------------------------------------
 
-// All m rows of one column tile, in groups of up to 6 rows.
-template <WDType D, int NV>
-inline void tile_all_rows(float* out, int64_t n, int64_t c, const float* xs, int64_t m, const void* wt,
-                          const int64_t* off, int64_t pj) {
-  for (int64_t t0 = 0; t0 < m; t0 += 6) {
-    float* o = out + t0 * n;
-    const float* x = xs + t0;
-    switch (imin(6, m - t0)) {
-      case 6: tile<D, 6, NV, 1>(o, n, c, x, m, wt, off, pj); break;
-      case 5: tile<D, 5, NV, 1>(o, n, c, x, m, wt, off, pj); break;
-      case 4: tile<D, 4, NV, 1>(o, n, c, x, m, wt, off, pj); break;
-      case 3: tile<D, 3, NV, 2>(o, n, c, x, m, wt, off, pj); break;
-      case 2: tile<D, 2, NV, 3>(o, n, c, x, m, wt, off, pj); break;
-      default: tile<D, 1, NV, 4>(o, n, c, x, m, wt, off, pj); break;
-    }
-  }
-}
-
-// One thread: output columns [c0, c1) of all m rows, over every active input.
-template <WDType D>
-void stream_columns(float* out, int64_t m, const float* xs, const int32_t* idx, int64_t count, const void* wt,
-                    int64_t n, const float* bias, int64_t c0, int64_t c1) {
-  for (int64_t t = 0; t < m; ++t)
-    for (int64_t c = c0; c < c1; ++c) out[t * n + c] = bias ? bias[c] : 0.0f;
-  constexpr int64_t line_cols = 64 / bytes_per_weight<D>();  // columns per cache line
-  const int64_t seg_lines = (c1 - c0 + line_cols - 1) / line_cols;  // lines of one row's segment
-  const int64_t tiles = (c1 - c0 + NR - 1) / NR;
-  int64_t off[kPanel], next[kPanel];
-  for (int64_t p0 = 0; p0 < count; p0 += kPanel) {
-    const int64_t pj = imin(kPanel, count - p0);
-    const int64_t pn = imin(kPanel, imax(0, count - p0 - kPanel));
-    for (int64_t p = 0; p < pj; ++p) off[p] = (idx ? idx[p0 + p] : p0 + p) * n;
-    for (int64_t p = 0; p < pn; ++p) next[p] = (idx ? idx[p0 + kPanel + p] : p0 + kPanel + p) * n;
-    // The next panel is prefetched row after row (each row's segment front to back, the order
-    // DRAM streams best), spread evenly over this panel's tiles.
-    const int64_t per_tile = (pn * seg_lines + tiles - 1) / tiles;
-    int64_t pf_row = 0, pf_line = 0;
-    const float* xs_panel = xs + p0 * m;
-    int64_t c = c0;
-    auto prefetch_some = [&]() {
-      for (int64_t q = 0; q < per_tile && pf_row < pn; ++q) {
-        _mm_prefetch(byte_at<D>(wt, next[pf_row] + c0 + pf_line * line_cols), _MM_HINT_T0);
-        if (++pf_line == seg_lines) {
-          pf_line = 0;
-          ++pf_row;
-        }
-      }
-    };
-    for (; c + NR <= c1; c += NR) {
-      prefetch_some();
-      tile_all_rows<D, 2>(out, n, c, xs_panel, m, wt, off, pj);
-    }
-    if (c + 8 <= c1) {
-      prefetch_some();
-      tile_all_rows<D, 1>(out, n, c, xs_panel, m, wt, off, pj);
-      c += 8;
-    }
-    for (; c < c1; ++c) {  // the last n % 8 columns
-      for (int64_t t = 0; t < m; ++t) {
-        float s = out[t * n + c];
-        for (int64_t p = 0; p < pj; ++p) s += xs_panel[p * m + t] * load1<D>(wt, off[p] + c);
-        out[t * n + c] = s;
-      }
-    }
-  }
-}
-
-// Few token rows (m <= kFewRows): the batch-1 GEMV's memory pattern (activation_sparse_gemv.cc).
-// Threads split the list of active rows into contiguous slices, each summed into its own partial
-// output [m, n] (the caller adds them), and a thread walks its slice as kParts streams
-// (walk_parts in activation_sparse_rows.h). Each 16-column piece of a row is loaded and widened once
-// into registers and multiplied into every token row's outputs, kSubGroup rows at a time (the
-// registers hold 2 x kSubGroup widened vectors, 4 accumulators, 2 broadcasts).
-// Before, threads split the output columns and read 4 neighbouring list rows at a time:
-// each row cut into per-thread pieces and 4 streams restarting at every row. A one-off C++ driver
-// (one process, alternating calls, f16, 2 threads, TinyLlama shapes, weights in 2 MiB pages), time
-// of the dense model's [out, in] kernel over this one (higher is better), before -> after: every row kept 0.59-0.73x -> 0.85-0.98x
-// at 1-4 rows, 0.40-0.80x -> 0.67-0.89x at 8; the union at 50% sparsity 0.90-0.93x -> 1.11-1.16x
-// at 2 rows (skipping pays again), 0.61-0.66x -> 0.85-1.00x at 4. At 12-16 rows it measured
-// slower than stream_columns (the partial outputs outgrow L1), which keeps those. The kernel bench
-// after the change: docs/results/activation-kernels-batch.md (tooling/activation/kernel-bench.ts --batch).
-constexpr int64_t kFewRows = 8;
+// The few-rows kernel's pattern, measured against the one before (threads splitting the output
+// columns, 4 neighbouring list rows at a time) in a one-off C++ driver (f16, 2 threads, TinyLlama
+// shapes, weights in 2 MiB pages), time of the dense [out, in] kernel over this one: every row kept
+// 0.59-0.73x -> 0.85-0.98x at 1-4 rows; the union at 50% sparsity 0.90-0.93x -> 1.11-1.16x at 2
+// rows (skipping pays again), 0.61-0.66x -> 0.85-1.00x at 4.
 constexpr int kParts = 8;
 constexpr int kSubGroup = 4;
 constexpr int64_t kFewPrefetchBytes = 16384;
-thread_local FloatScratch t_few_partials;  // [parts - 1][m][n], owned by the caller
 
 // out[t * n + 0:len) += sum_r cs[r * m + t] * w[off[r] + 0:len) for t < m; prefetching as in
 // axpy_rows_ahead (activation_sparse_rows.h).
@@ -234,18 +135,152 @@ void few_rows_inputs(float* acc, int64_t m, const float* xs, const int32_t* idx,
       });
 }
 
-// m <= kFewRows: threads split the active list; partial outputs summed at the end.
+// ---- m > kFewRows ---------------------------------------------------------------------------------
+
+constexpr int64_t kPanel = 32;             // active rows streamed together
+constexpr int64_t NB = 24;                 // output columns per block (three ymm)
+constexpr int64_t kChunkFloats = 1 << 18;  // a thread's partial outputs per column chunk (1 MB)
+
+thread_local FloatScratch t_stage;  // [kPanel][NB] widened weights of one block
+
+// Prefetches the first two cache lines of each row segment of the next panel, one line per call:
+// enough for the L2 streamer to be running on that row when the panel starts.
 template <WDType D>
-void few_rows(float* out, int64_t m, const float* xs, const int32_t* idx, int64_t count, const void* wt, int64_t n,
-              const float* bias) {
+struct NextPanel {
+  static constexpr int64_t kLineCols = 64 / bytes_per_weight<D>();
+  const void* wt;
+  const int64_t* rows;
+  int64_t count, c0, row = 0, line = 0;
+  inline void one() {
+    if (row >= count) return;
+    _mm_prefetch(byte_at<D>(wt, rows[row] + c0 + line * kLineCols), _MM_HINT_T1);
+    if (++line == 2) {
+      line = 0;
+      ++row;
+    }
+  }
+  inline void rest() {
+    while (row < count) one();
+  }
+};
+
+// Where a register tile reads its weights: the panel rows in place, the staging buffer, or the
+// rows in place while leaving a widened copy in the staging buffer (the block's first tile).
+enum class Src { Weights, Stage, WeightsToStage };
+
+// out[t * n + c + 0 : 8 NV) += sum_{p < pj} xs[p * m + t] * w_p[0 : 8 NV) for t < MT, w_p being
+// the panel row at element offset off[p] + c (or its staged copy stage[p * NB]). The first tile of
+// a block also advances the next-panel prefetch and prefetches the next block into L1. With few
+// token rows there are too few accumulators to hide the FMA latency, so S interleaved sets of
+// them take alternate panel rows and are summed at the end.
+template <WDType D, int MT, int NV, int S, Src SRC>
+inline void block_tile(float* out, int64_t n, int64_t c, const float* xs, int64_t m, int64_t pj, float* stage,
+                       const void* wt, const int64_t* off, NextPanel<D>* next) {
+  __m256 acc[S][MT][NV];
+  for (int t = 0; t < MT; ++t)
+    for (int v = 0; v < NV; ++v) {
+      acc[0][t][v] = _mm256_loadu_ps(out + t * n + c + 8 * v);
+      for (int q = 1; q < S; ++q) acc[q][t][v] = _mm256_setzero_ps();
+    }
+  auto step = [&](int q, int64_t p) {
+    __m256 w[NV];
+    for (int v = 0; v < NV; ++v) {
+      w[v] = SRC == Src::Stage ? _mm256_load_ps(stage + p * NB + 8 * v) : load8<D>(wt, off[p] + c + 8 * v);
+      if (SRC == Src::WeightsToStage) _mm256_store_ps(stage + p * NB + 8 * v, w[v]);
+    }
+    if (SRC != Src::Stage) {
+      next->one();
+      _mm_prefetch(byte_at<D>(wt, off[p] + c + NB), _MM_HINT_T0);
+      _mm_prefetch(byte_at<D>(wt, off[p] + c + 2 * NB - 1), _MM_HINT_T0);
+    }
+    const float* xp = xs + p * m;
+    for (int t = 0; t < MT; ++t) {
+      const __m256 xb = _mm256_broadcast_ss(xp + t);
+      for (int v = 0; v < NV; ++v) acc[q][t][v] = _mm256_fmadd_ps(xb, w[v], acc[q][t][v]);
+    }
+  };
+  int64_t p = 0;
+  for (; p + S <= pj; p += S)
+    for (int q = 0; q < S; ++q) step(q, p + q);
+  for (; p < pj; ++p) step(0, p);
+  for (int t = 0; t < MT; ++t)
+    for (int v = 0; v < NV; ++v) {
+      __m256 sum = acc[0][t][v];
+      for (int q = 1; q < S; ++q) sum = _mm256_add_ps(sum, acc[q][t][v]);
+      _mm256_storeu_ps(out + t * n + c + 8 * v, sum);
+    }
+}
+
+// One column block (8 NV columns at c) of all m (> 4) token rows: 4 rows at a time (4 x 3 ymm:
+// twelve accumulators, three weight vectors, one broadcast), the first tile staging the weights.
+template <WDType D, int NV>
+inline void column_block(float* out, int64_t n, int64_t c, const float* xs, int64_t m, int64_t pj, float* stage,
+                         const void* wt, const int64_t* off, NextPanel<D>* next) {
+  block_tile<D, 4, NV, 1, Src::WeightsToStage>(out, n, c, xs, m, pj, stage, wt, off, next);
+  int64_t t0 = 4;
+  for (; t0 + 4 <= m; t0 += 4) block_tile<D, 4, NV, 1, Src::Stage>(out + t0 * n, n, c, xs + t0, m, pj, stage, wt, off, next);
+  float* o = out + t0 * n;
+  switch (m - t0) {
+    case 3: return block_tile<D, 3, NV, 1, Src::Stage>(o, n, c, xs + t0, m, pj, stage, wt, off, next);
+    case 2: return block_tile<D, 2, NV, 2, Src::Stage>(o, n, c, xs + t0, m, pj, stage, wt, off, next);
+    case 1: return block_tile<D, 1, NV, 3, Src::Stage>(o, n, c, xs + t0, m, pj, stage, wt, off, next);
+    default: return;
+  }
+}
+
+// acc[m, c0:c1) += active list entries [b, e) (xs: their thresholded activations, [count][m]).
+template <WDType D>
+void panel_columns(float* acc, int64_t m, const float* xs, const int32_t* idx, int64_t b, int64_t e, const void* wt,
+                   int64_t n, int64_t c0, int64_t c1) {
+  float* stage = t_stage.get(kPanel * NB + 8);
+  stage += (8 - (reinterpret_cast<uintptr_t>(stage) / sizeof(float)) % 8) % 8;  // 32-byte aligned
+  int64_t off[kPanel], next_off[kPanel];
+  auto row_off = [&](int64_t i) { return (idx ? idx[i] : i) * n; };
+  for (int64_t p0 = b; p0 < e; p0 += kPanel) {
+    const int64_t pj = imin(kPanel, e - p0);
+    const int64_t pn = imin(kPanel, imax(0, e - p0 - kPanel));
+    for (int64_t p = 0; p < pj; ++p) off[p] = row_off(p0 + p);
+    for (int64_t p = 0; p < pn; ++p) next_off[p] = row_off(p0 + kPanel + p);
+    NextPanel<D> next{wt, next_off, pn, c0};
+    const float* xs_panel = xs + p0 * m;
+    int64_t c = c0;
+    for (; c + NB <= c1; c += NB) column_block<D, 3>(acc, n, c, xs_panel, m, pj, stage, wt, off, &next);
+    for (; c + 8 <= c1; c += 8) column_block<D, 1>(acc, n, c, xs_panel, m, pj, stage, wt, off, &next);
+    next.rest();
+    for (; c < c1; ++c) {  // the last n % 8 columns
+      for (int64_t t = 0; t < m; ++t) {
+        float s = acc[t * n + c];
+        for (int64_t p = 0; p < pj; ++p) s += xs_panel[p * m + t] * load1<D>(wt, off[p] + c);
+        acc[t * n + c] = s;
+      }
+    }
+  }
+}
+
+template <WDType D>
+void panel_rows(float* acc, int64_t m, const float* xs, const int32_t* idx, int64_t b, int64_t e, const void* wt,
+                int64_t n) {
+  const int64_t chunk = imax(64, kChunkFloats / m / 8 * 8);
+  for (int64_t c0 = 0; c0 < n; c0 += chunk) panel_columns<D>(acc, m, xs, idx, b, e, wt, n, c0, imin(n, c0 + chunk));
+}
+
+// ---- both -----------------------------------------------------------------------------------------
+
+// Threads split the active list; each sums its slice into its own [m, n] (the first into out, with
+// the bias), and the partials are added at the end.
+template <WDType D>
+void split_active_list(float* out, int64_t m, const float* xs, const int32_t* idx, int64_t count, const void* wt,
+                       int64_t n, const float* bias) {
   const int64_t parts = imax(1, imin(num_threads(), m * count * n / kWorkPerThread));
-  float* partials = parts > 1 ? t_few_partials.get((parts - 1) * m * n) : nullptr;
+  float* partials = parts > 1 ? t_partials.get((parts - 1) * m * n) : nullptr;
   auto body = [=](int64_t pb, int64_t pe) {
     for (int64_t p = pb; p < pe; ++p) {
       float* acc = p == 0 ? out : partials + (p - 1) * m * n;
       for (int64_t t = 0; t < m; ++t)
         for (int64_t c = 0; c < n; ++c) acc[t * n + c] = p == 0 && bias ? bias[c] : 0.0f;
-      few_rows_inputs<D>(acc, m, xs, idx, count * p / parts, count * (p + 1) / parts, wt, n);
+      const int64_t b = count * p / parts, e = count * (p + 1) / parts;
+      if (m <= kFewRows) few_rows_inputs<D>(acc, m, xs, idx, b, e, wt, n);
+      else panel_rows<D>(acc, m, xs, idx, b, e, wt, n);
     }
   };
   sieve::detail::parallel_for_each(parts, 1, body);
@@ -258,24 +293,17 @@ void few_rows(float* out, int64_t m, const float* xs, const int32_t* idx, int64_
 }
 
 template <WDType D>
-void stream_typed(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count, float threshold,
+void matmul_typed(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count, float threshold,
                   const void* wt, int64_t n, const float* bias) {
-  float* xs = t_coefs.get(imax(1, count * m));
-  for (int64_t i = 0; i < count; ++i) {
-    const int64_t j = idx ? idx[i] : i;
-    for (int64_t t = 0; t < m; ++t) xs[i * m + t] = coef(x[t * k + j], threshold);
-  }
-  if (m <= kFewRows) return few_rows<D>(out, m, xs, idx, count, wt, n, bias);
-  const int64_t tiles = (n + NR - 1) / NR;
-  const int64_t parts = imax(1, imin(imin(num_threads(), tiles), m * count * n / kWorkPerThread));
-  auto body = [=](int64_t pb, int64_t pe) {
-    for (int64_t p = pb; p < pe; ++p) {
-      const int64_t c0 = imin(n, tiles * p / parts * NR), c1 = imin(n, tiles * (p + 1) / parts * NR);
-      if (c1 <= c0) continue;
-      stream_columns<D>(out, m, xs, idx, count, wt, n, bias, c0, c1);
+  for (int64_t t0 = 0; t0 < m; t0 += kMaxTokens) {
+    const int64_t mt = imin(kMaxTokens, m - t0);
+    float* xs = t_coefs.get(imax(1, count * mt));
+    for (int64_t i = 0; i < count; ++i) {
+      const int64_t j = idx ? idx[i] : i;
+      for (int64_t t = 0; t < mt; ++t) xs[i * mt + t] = coef(x[(t0 + t) * k + j], threshold);
     }
-  };
-  sieve::detail::parallel_for_each(parts, 1, body);
+    split_active_list<D>(out + t0 * n, mt, xs, idx, count, wt, n, bias);
+  }
 }
 
 }  // namespace
@@ -283,12 +311,11 @@ void stream_typed(float* out, const float* x, int64_t m, int64_t k, const int32_
 void sparse_matmul_im(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count,
                       float threshold, const void* wt, WDType wdt, int64_t n, const float* bias) {
   if (m <= 0 || n <= 0) return;
-  if (m > detail::kSparseStreamMaxRows) return detail::sparse_matmul_packed(out, x, m, k, idx, count, threshold, wt, wdt, n, bias);
   if (!idx) count = k;
   switch (wdt) {
-    case WDType::F32: return stream_typed<WDType::F32>(out, x, m, k, idx, count, threshold, wt, n, bias);
-    case WDType::F16: return stream_typed<WDType::F16>(out, x, m, k, idx, count, threshold, wt, n, bias);
-    case WDType::BF16: return stream_typed<WDType::BF16>(out, x, m, k, idx, count, threshold, wt, n, bias);
+    case WDType::F32: return matmul_typed<WDType::F32>(out, x, m, k, idx, count, threshold, wt, n, bias);
+    case WDType::F16: return matmul_typed<WDType::F16>(out, x, m, k, idx, count, threshold, wt, n, bias);
+    case WDType::BF16: return matmul_typed<WDType::BF16>(out, x, m, k, idx, count, threshold, wt, n, bias);
   }
 }
 
