@@ -25,8 +25,8 @@
 // model's [out, in] small-batch kernel over the same bytes): at 7-16 rows this path runs at
 // 0.75-0.99x of it where the former column-split 6x16 tiles ran at 0.60-0.78x; above 16 rows, where
 // a packed GEMM (pack both operands, 6x16 micro-kernel) used to run, 0.85-1.0x against 0.35-0.55x.
-// docs/results/activation-kernels-batch.md (tooling/activation/kernel-bench.ts f16 --batch) is
-// the rerunnable table.
+// The rerunnable tables: docs/results/activation-kernels-batch.md (tooling/activation/kernel-bench.ts
+// f16 --batch) and, for 32-128 rows, docs/results/activation-kernels-prefill.md.
 #include "cpu/avx2/activation_sparse_rows.h"
 #include "cpu/parallel.h"
 #include "sieve/activation_sparse_kernels.h"
@@ -35,7 +35,8 @@
 namespace sieve::cpu::avx2 {
 namespace {
 
-constexpr int64_t kFewRows = 6;              // most token rows few_rows takes (measured crossover)
+constexpr int64_t kFewRows = 6;  // most token rows few_rows_inputs takes (measured crossover)
+static_assert(kFewRows >= 4, "column_block's first register tile takes 4 token rows");
 constexpr int64_t kMaxTokens = 64;           // token rows per pass
 constexpr int64_t kWorkPerThread = 1 << 16;  // multiply-adds per thread below which one thread runs it all
 
