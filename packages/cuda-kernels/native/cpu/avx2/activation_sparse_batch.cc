@@ -8,21 +8,22 @@
 // 2048-wide f16 output) and cost 10-30% at 8-16 rows. The thresholded activations of the active
 // inputs are gathered once per call, [active][rows], so they are broadcast from contiguous memory.
 //
-// - few_rows_inputs (m <= kFewRows): the batch-1 GEMV's memory pattern, each thread walking its slice as
-//   kParts streams (walk_parts in activation_sparse_rows.h) and each piece of a row loaded and
-//   widened once into registers for all token rows.
+// - few_rows_inputs (m <= kFewRows): the batch-1 GEMV's memory pattern, each thread walking its
+//   slice as kParts streams (walk_parts in activation_sparse_rows.h) and each piece of a row loaded
+//   and widened once into registers for all token rows.
 // - panel_rows (more rows): the slice goes by in panels of kPanel rows. For each 24-column block
 //   the first register tile (4 token rows x 24 columns) reads the panel rows' weights, widens
 //   them and keeps a copy in an L1 staging buffer that the other tiles of the block read, so
-//   f16 is widened once per call; the 1-3 rows left over use interleaved accumulator sets.
+//   f16 is widened once per call (f32 tiles read the rows in place); the 1-3 rows left over use
+//   interleaved accumulator sets.
 //   Memory: 32 rows at a time is what the L2 hardware streamer follows (one stream per row);
 //   software prefetch of whole panels ran out of L1 fill buffers and was slower than none, so only
 //   the first two lines of each next-panel row are prefetched, to start its stream early, and the
 //   next block's lines are prefetched into L1 while the first tile passes.
 //   The output columns go in chunks sized so a thread's [m, chunk] partial stays in L2, and more
 //   than kMaxTokens rows go in passes of kMaxTokens (bounding the partials' memory).
-// Measured in one process (f16, 2 threads, TinyLlama shapes, weights cold, against the dense
-// model's [out, in] small-batch kernel over the same bytes): at 7-16 rows this path runs at
+// Measured in one process with a one-off C++ driver (f16, 2 threads, TinyLlama shapes, weights
+// cold, against the dense model's [out, in] small-batch kernel over the same bytes): at 7-16 rows this path runs at
 // 0.75-0.99x of it where the former column-split 6x16 tiles ran at 0.60-0.78x; above 16 rows, where
 // a packed GEMM (pack both operands, 6x16 micro-kernel) used to run, 0.85-1.0x against 0.35-0.55x.
 // The rerunnable tables: docs/results/activation-kernels-batch.md (tooling/activation/kernel-bench.ts
@@ -35,8 +36,15 @@
 namespace sieve::cpu::avx2 {
 namespace {
 
-constexpr int64_t kFewRows = 6;  // most token rows few_rows_inputs takes (measured crossover)
-static_assert(kFewRows >= 4, "column_block's first register tile takes 4 token rows");
+// Most token rows few_rows_inputs takes (measured crossovers with the panel kernel: f16 at 6-7
+// rows, f32, whose rows are twice the bytes and need no widening, at 8).
+template <WDType D>
+constexpr int64_t kFewRows = D == WDType::F32 ? 8 : 6;
+constexpr int64_t kFewRowsMax = 8;
+static_assert(kFewRows<WDType::F16> >= 4 && kFewRows<WDType::BF16> >= 4,
+              "column_block's first register tile takes 4 token rows");
+static_assert(kFewRows<WDType::F32> <= kFewRowsMax, "few_rows_inputs sizes its coefficients by kFewRowsMax");
+
 constexpr int64_t kMaxTokens = 64;           // token rows per pass
 constexpr int64_t kWorkPerThread = 1 << 16;  // multiply-adds per thread below which one thread runs it all
 
@@ -122,7 +130,7 @@ void few_rows_inputs(float* acc, int64_t m, const float* xs, const int32_t* idx,
   walk_parts<D, kParts>(
       idx, b, e, n, 0, n, kFewPrefetchBytes,
       [&](const int64_t* at, const int64_t* off, const int64_t* far, const int64_t* far_next, int64_t dc) {
-        float cs[kParts * kFewRows];
+        float cs[kParts * kFewRowsMax];
         for (int r = 0; r < kParts; ++r)
           for (int64_t t = 0; t < m; ++t) cs[r * m + t] = xs[at[r] * m + t];
         for (int h = 0; h < kParts; h += kSubGroup) {
@@ -165,16 +173,18 @@ struct NextPanel {
   }
 };
 
-// Where a register tile reads its weights: the panel rows in place, the staging buffer, or the
-// rows in place while leaving a widened copy in the staging buffer (the block's first tile).
-enum class Src { Weights, Stage, WeightsToStage };
+// Half-precision weights are widened once per block, by its lead tile, into an L1 staging buffer
+// that the block's other tiles read; f32 weights need no widening, so those tiles read the block's
+// rows in place (from L1, where the lead tile's prefetch brought them).
+template <WDType D>
+constexpr bool kStaged = D != WDType::F32;
 
 // out[t * n + c + 0 : 8 NV) += sum_{p < pj} xs[p * m + t] * w_p[0 : 8 NV) for t < MT, w_p being
-// the panel row at element offset off[p] + c (or its staged copy stage[p * NB]). The first tile of
-// a block also advances the next-panel prefetch and prefetches the next block into L1. With few
-// token rows there are too few accumulators to hide the FMA latency, so S interleaved sets of
-// them take alternate panel rows and are summed at the end.
-template <WDType D, int MT, int NV, int S, Src SRC>
+// the panel row at element offset off[p] + c (or its staged copy stage[p * NB]). The LEAD tile of
+// a block also stages the block, advances the next-panel prefetch and prefetches the next block
+// into L1. With few token rows there are too few accumulators to hide the FMA latency, so S
+// interleaved sets of them take alternate panel rows and are summed at the end.
+template <WDType D, int MT, int NV, int S, bool LEAD>
 inline void block_tile(float* out, int64_t n, int64_t c, const float* xs, int64_t m, int64_t pj, float* stage,
                        const void* wt, const int64_t* off, NextPanel<D>* next) {
   __m256 acc[S][MT][NV];
@@ -186,10 +196,10 @@ inline void block_tile(float* out, int64_t n, int64_t c, const float* xs, int64_
   auto step = [&](int q, int64_t p) {
     __m256 w[NV];
     for (int v = 0; v < NV; ++v) {
-      w[v] = SRC == Src::Stage ? _mm256_load_ps(stage + p * NB + 8 * v) : load8<D>(wt, off[p] + c + 8 * v);
-      if (SRC == Src::WeightsToStage) _mm256_store_ps(stage + p * NB + 8 * v, w[v]);
+      w[v] = !LEAD && kStaged<D> ? _mm256_load_ps(stage + p * NB + 8 * v) : load8<D>(wt, off[p] + c + 8 * v);
+      if (LEAD && kStaged<D>) _mm256_store_ps(stage + p * NB + 8 * v, w[v]);
     }
-    if (SRC != Src::Stage) {
+    if (LEAD) {
       next->one();
       _mm_prefetch(byte_at<D>(wt, off[p] + c + NB), _MM_HINT_T0);
       _mm_prefetch(byte_at<D>(wt, off[p] + c + 2 * NB - 1), _MM_HINT_T0);
@@ -213,18 +223,18 @@ inline void block_tile(float* out, int64_t n, int64_t c, const float* xs, int64_
 }
 
 // One column block (8 NV columns at c) of all m (> 4) token rows: 4 rows at a time (4 x 3 ymm:
-// twelve accumulators, three weight vectors, one broadcast), the first tile staging the weights.
+// twelve accumulators, three weight vectors, one broadcast), the first tile leading.
 template <WDType D, int NV>
 inline void column_block(float* out, int64_t n, int64_t c, const float* xs, int64_t m, int64_t pj, float* stage,
                          const void* wt, const int64_t* off, NextPanel<D>* next) {
-  block_tile<D, 4, NV, 1, Src::WeightsToStage>(out, n, c, xs, m, pj, stage, wt, off, next);
+  block_tile<D, 4, NV, 1, true>(out, n, c, xs, m, pj, stage, wt, off, next);
   int64_t t0 = 4;
-  for (; t0 + 4 <= m; t0 += 4) block_tile<D, 4, NV, 1, Src::Stage>(out + t0 * n, n, c, xs + t0, m, pj, stage, wt, off, next);
+  for (; t0 + 4 <= m; t0 += 4) block_tile<D, 4, NV, 1, false>(out + t0 * n, n, c, xs + t0, m, pj, stage, wt, off, next);
   float* o = out + t0 * n;
   switch (m - t0) {
-    case 3: return block_tile<D, 3, NV, 1, Src::Stage>(o, n, c, xs + t0, m, pj, stage, wt, off, next);
-    case 2: return block_tile<D, 2, NV, 2, Src::Stage>(o, n, c, xs + t0, m, pj, stage, wt, off, next);
-    case 1: return block_tile<D, 1, NV, 3, Src::Stage>(o, n, c, xs + t0, m, pj, stage, wt, off, next);
+    case 3: return block_tile<D, 3, NV, 1, false>(o, n, c, xs + t0, m, pj, stage, wt, off, next);
+    case 2: return block_tile<D, 2, NV, 2, false>(o, n, c, xs + t0, m, pj, stage, wt, off, next);
+    case 1: return block_tile<D, 1, NV, 3, false>(o, n, c, xs + t0, m, pj, stage, wt, off, next);
     default: return;
   }
 }
@@ -280,7 +290,7 @@ void split_active_list(float* out, int64_t m, const float* xs, const int32_t* id
       for (int64_t t = 0; t < m; ++t)
         for (int64_t c = 0; c < n; ++c) acc[t * n + c] = p == 0 && bias ? bias[c] : 0.0f;
       const int64_t b = count * p / parts, e = count * (p + 1) / parts;
-      if (m <= kFewRows) few_rows_inputs<D>(acc, m, xs, idx, b, e, wt, n);
+      if (m <= kFewRows<D>) few_rows_inputs<D>(acc, m, xs, idx, b, e, wt, n);
       else panel_rows<D>(acc, m, xs, idx, b, e, wt, n);
     }
   };
@@ -288,7 +298,8 @@ void split_active_list(float* out, int64_t m, const float* xs, const int32_t* id
   for (int64_t p = 1; p < parts; ++p) {
     const float* src = partials + (p - 1) * m * n;
     int64_t i = 0;
-    for (; i + 8 <= m * n; i += 8) _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), _mm256_loadu_ps(src + i)));
+    for (; i + 8 <= m * n; i += 8)
+      _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), _mm256_loadu_ps(src + i)));
     for (; i < m * n; ++i) out[i] += src[i];
   }
 }
