@@ -55,6 +55,19 @@ inline float coef(float v, float threshold) {
   return threshold > 0 && !(v >= threshold || v <= -threshold) ? 0.0f : v;
 }
 
+// out[t * n + c] += sum_{r < rows} cs[r * m + t] * w[off[r] + c] for c in [c0, c1), t < m: the
+// columns left over after the vector loops, one at a time.
+template <WDType D>
+inline void tail_columns(float* out, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* cs, int64_t rows,
+                         const void* w, const int64_t* off) {
+  for (int64_t c = c0; c < c1; ++c)
+    for (int64_t t = 0; t < m; ++t) {
+      float a = out[t * n + c];
+      for (int64_t r = 0; r < rows; ++r) a += cs[r * m + t] * load1<D>(w, off[r] + c);
+      out[t * n + c] = a;
+    }
+}
+
 // ---- m <= kFewRows ------------------------------------------------------------------------------
 
 // The few-rows kernel's pattern, measured against the one before (threads splitting the output
@@ -114,13 +127,7 @@ inline void axpy_rows_tokens(float* out, int64_t n, int64_t m, const void* w, co
       _mm256_storeu_ps(o + 8, a1);
     }
   }
-  for (; c < len; ++c) {  // the last len % 16 columns
-    for (int64_t t = 0; t < m; ++t) {
-      float a = out[t * n + c];
-      for (int r = 0; r < R; ++r) a += cs[r * m + t] * load1<D>(w, off[r] + c);
-      out[t * n + c] = a;
-    }
-  }
+  tail_columns<D>(out, n, m, c, len, cs, R, w, off);  // the last len % 16 columns
 }
 
 // acc[m, n] += the active list entries [b, e) (xs: their thresholded activations, [count][m]).
@@ -258,13 +265,7 @@ void panel_columns(float* acc, int64_t m, const float* xs, const int32_t* idx, i
     for (; c + NB <= c1; c += NB) column_block<D, 3>(acc, n, c, xs_panel, m, pj, stage, wt, off, &next);
     for (; c + 8 <= c1; c += 8) column_block<D, 1>(acc, n, c, xs_panel, m, pj, stage, wt, off, &next);
     next.rest();
-    for (; c < c1; ++c) {  // the last n % 8 columns
-      for (int64_t t = 0; t < m; ++t) {
-        float s = acc[t * n + c];
-        for (int64_t p = 0; p < pj; ++p) s += xs_panel[p * m + t] * load1<D>(wt, off[p] + c);
-        acc[t * n + c] = s;
-      }
-    }
+    tail_columns<D>(acc, n, m, c, c1, xs_panel, pj, wt, off);  // the last n % 8 columns
   }
 }
 
