@@ -16,16 +16,18 @@
 //   them and keeps a copy in an L1 staging buffer that the other tiles of the block read, so
 //   f16 is widened once per call (f32 tiles read the rows in place); the 1-3 rows left over use
 //   interleaved accumulator sets.
-//   Memory: 32 rows at a time is what the L2 hardware streamer follows (one stream per row);
-//   software prefetch of whole panels ran out of L1 fill buffers and was slower than none, so only
-//   the first two lines of each next-panel row are prefetched, to start its stream early, and the
-//   next block's lines are prefetched into L1 while the first tile passes.
+//   Memory: 32 rows at a time is what the L2 hardware streamer follows (one stream per row; 64-row
+//   panels ran at 0.55-0.9x). Software prefetch of every line of the next panel was slower than
+//   none (our reading: it ties up the L1 fill buffers), so only the first two lines of each
+//   next-panel row are prefetched, to start its stream early, and the next block's lines are
+//   prefetched into L1 while the lead tile passes (without that, 10-35% slower at 4-8 rows).
 //   The output columns go in chunks sized so a thread's [m, chunk] partial stays in L2, and more
 //   than kMaxTokens rows go in passes of kMaxTokens (bounding the partials' memory).
 // Measured in one process with a one-off C++ driver (f16, 2 threads, TinyLlama shapes, weights
-// cold, against the dense model's [out, in] small-batch kernel over the same bytes): at 7-16 rows this path runs at
-// 0.75-0.99x of it where the former column-split 6x16 tiles ran at 0.60-0.78x; above 16 rows, where
-// a packed GEMM (pack both operands, 6x16 micro-kernel) used to run, 0.85-1.0x against 0.35-0.55x.
+// cold, against the dense model's [out, in] small-batch kernel over the same bytes): at 7-16 rows
+// this path runs at 0.72-0.98x of it where the former column-split 6x16 tiles ran at 0.53-0.89x;
+// above 16 rows, where a packed GEMM (both operands packed, 6x16 micro-kernel) used to run, at
+// 0.84-1.13x against 0.40-0.60x.
 // The rerunnable tables: docs/results/activation-kernels-batch.md (tooling/activation/kernel-bench.ts
 // f16 --batch) and, for 32-128 rows, docs/results/activation-kernels-prefill.md.
 #include "cpu/avx2/activation_sparse_rows.h"
