@@ -9,7 +9,9 @@
  *    sparse kernels, the dense input-major fallback and the dense model, to find where skipping
  *    stops paying (TealLinear's denseAbove);
  *  - the machine's read-bandwidth and FMA ceilings, load averages and peak RSS.
- * Writes docs/results/activation-speed.md.
+ * Writes docs/results/activation-speed.md. Defaults: 10 rounds of 8 timed tokens per configuration
+ * (TEAL's scattered-row reads move more with the machine's memory state than the dense stream
+ * does, and 8 rounds of 4 tokens left single runs noisy at the targets).
  *
  *   SIEVE_NATIVE_ADDON=... node_modules/.bin/tsx --tsconfig tooling/activation/tsconfig.json tooling/activation/speed.ts [--dtype f16|f32] [--tokens N] [--reps R] [--no-sweep] [--out FILE]
  */
@@ -30,8 +32,8 @@ const option = (name: string, dflt: string): string => {
   return i >= 0 ? args[i + 1]! : dflt;
 };
 const dtype = option("--dtype", "f16") as SynthDType;
-const TOKENS = Number(option("--tokens", "4"));
-const REPS = Number(option("--reps", "8"));
+const TOKENS = Number(option("--tokens", "8"));
+const REPS = Number(option("--reps", "10"));
 const SWEEP = !args.includes("--no-sweep");
 const outPath = option("--out", join(repoRoot, `docs/results/activation-speed${dtype === "f16" ? "" : `-${dtype}`}.md`));
 const SPARSITIES = [0.25, 0.4, 0.5, 0.65];
