@@ -19,11 +19,11 @@ const DTYPES: WeightDType[] = ["f32", "f16", "bf16"];
  */
 const SHAPES: Array<[number, number]> = [[1, 1], [7, 5], [33, 17], [64, 64], [130, 257], [300, 999], [2048, 96], [40, 4200]];
 /**
- * Token rows of the batched (union) kernels: every size of the few-rows path (1-6), every remainder
- * of the panel path's 4-row tiles (7-9, 13, 16, 17, 19), and more than one 64-row pass (65, 70:
- * at 70 rows, 4200 columns also take two column chunks).
+ * Token rows of the batched (union) kernels: every size of the few-rows path (1-6; 1-8 in f32),
+ * every remainder of the panel path's 4-row tiles (7-10, 13, 16, 17, 19; from 9 in f32), and more
+ * than one 64-row pass (65, 70: at 70 rows, 4200 columns also take two column chunks).
  */
-const ROWS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 17, 19, 65, 70];
+const ROWS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 17, 19, 65, 70];
 const TOL = 2e-5;
 
 /** A random [n, k] weight, its input-major transpose, and an input with its threshold. */

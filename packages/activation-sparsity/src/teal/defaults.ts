@@ -8,6 +8,7 @@
  * (0.96-1.07x on q/o, k/v, down: within noise) and under 0.5% from 8 on (0.93-1.11x: nothing to
  * gain, only the index list to walk). At 65% sparsity 4 rows still skip 18%, so 4 is where
  * skipping stops paying on this model. Above it (and for prefill) the dense input-major product
- * runs the same panel kernel, at 0.8-1.0x of the dense model's [out, in] kernel from 8 rows on.
+ * runs the same panel kernel, at 0.74-1.04x of the dense model's [out, in] kernel at 8-16 rows
+ * (docs/results/activation-kernels-batch.md).
  */
 export const DEFAULT_TEAL_DENSE_ABOVE = 4;
