@@ -123,6 +123,9 @@ const allShapes: Array<[string, number, number]> = [
   ["k/v 2048->256", 2048, 256],
   ["gate/up 2048->5632", 2048, 5632],
   ["down 5632->2048", 5632, 2048],
+  // What a TEAL model runs: the linears of one input fused into one input-major weight (TealLinear.fuse).
+  ["qkv fused 2048->2560", 2048, 2560],
+  ["gate+up fused 2048->11264", 2048, 11264],
 ];
 const wanted = process.env.SHAPES?.split(",");
 const shapes = allShapes.filter(([name]) => !wanted || wanted.some((w) => name.startsWith(w)));

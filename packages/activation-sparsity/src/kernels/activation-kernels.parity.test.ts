@@ -19,8 +19,8 @@ const DTYPES: WeightDType[] = ["f32", "f16", "bf16"];
  */
 const SHAPES: Array<[number, number]> = [[1, 1], [7, 5], [33, 17], [64, 64], [130, 257], [300, 999], [2048, 96], [40, 4200]];
 /**
- * Token rows of the batched (union) kernels: every size of the few-rows path (1-6; 1-8 in f32),
- * every remainder of the panel path's 4-row tiles (7-10, 13, 16, 17, 19; from 9 in f32), and more
+ * Token rows of the batched (union) kernels: every size of the few-rows path (1-6, one register
+ * tile per size), every remainder of the panel path's 4-row tiles (7-10, 13, 16, 17, 19), and more
  * than one 64-row pass (65, 70: at 70 rows, 4200 columns also take two column chunks).
  */
 const ROWS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 17, 19, 65, 70];

@@ -9,8 +9,8 @@
 // inputs are gathered once per call, [active][rows], so they are broadcast from contiguous memory.
 //
 // - few_rows_inputs (m <= kFewRows): the batch-1 GEMV's memory pattern, each thread walking its
-//   slice as kParts streams (walk_parts in activation_sparse_rows.h) and each piece of a row loaded
-//   and widened once into registers for all token rows.
+//   slice as kParts streams (walk_parts in activation_sparse_rows.h); each piece of a row is
+//   loaded and widened once for all token rows, whose accumulators stay in registers.
 // - panel_rows (more rows): the slice goes by in panels of kPanel rows. For each 24-column block
 //   the first register tile (4 token rows x 24 columns) reads the panel rows' weights, widens
 //   them and keeps a copy in an L1 staging buffer that the other tiles of the block read, so
@@ -30,6 +30,8 @@
 // 0.84-1.13x against 0.40-0.60x.
 // The rerunnable tables: docs/results/activation-kernels-batch.md (tooling/activation/kernel-bench.ts
 // f16 --batch) and, for 32-128 rows, docs/results/activation-kernels-prefill.md.
+#include <type_traits>
+
 #include "cpu/avx2/activation_sparse_rows.h"
 #include "cpu/parallel.h"
 #include "sieve/activation_sparse_kernels.h"
@@ -38,14 +40,13 @@
 namespace sieve::cpu::avx2 {
 namespace {
 
-// Most token rows few_rows_inputs takes (measured crossovers with the panel kernel: f16 at 6-7
-// rows, f32, whose rows are twice the bytes and need no widening, at 8).
-template <WDType D>
-constexpr int64_t kFewRows = D == WDType::F32 ? 8 : 6;
-constexpr int64_t kFewRowsMax = 8;
-static_assert(kFewRows<WDType::F16> >= 4 && kFewRows<WDType::BF16> >= 4,
-              "column_block's first register tile takes 4 token rows");
-static_assert(kFewRows<WDType::F32> <= kFewRowsMax, "few_rows_inputs sizes its coefficients by kFewRowsMax");
+// Most token rows few_rows_inputs takes: its M x 2 accumulators, two weight vectors and a
+// broadcast fit the 16 ymm registers up to 6 rows. Measured crossovers with the panel kernel
+// (one-off C++ driver, 2 threads, cold TinyLlama-shape weights): 7 and 8 rows with one-vector
+// tiles ran at 0.62x (f16) and 0.47-0.84x (f32) of the dense model's kernel, the panel kernel at
+// 0.83x and 0.89x.
+constexpr int64_t kFewRows = 6;
+static_assert(kFewRows >= 4 && kFewRows <= 6, "column_block's first tile takes 4 token rows; few_rows_inputs' tiles fit 6");
 
 constexpr int64_t kMaxTokens = 64;           // token rows per pass
 constexpr int64_t kWorkPerThread = 1 << 16;  // multiply-adds per thread below which one thread runs it all
@@ -72,23 +73,44 @@ inline void tail_columns(float* out, int64_t n, int64_t m, int64_t c0, int64_t c
 
 // ---- m <= kFewRows ------------------------------------------------------------------------------
 
-// The few-rows kernel's pattern, measured against the one before (threads splitting the output
-// columns, 4 neighbouring list rows at a time) in a one-off C++ driver (f16, 2 threads, TinyLlama
-// shapes, weights in 2 MiB pages), time of the dense [out, in] kernel over this one: every row kept
-// 0.59-0.73x -> 0.85-0.98x at 1-4 rows; the union at 50% sparsity 0.90-0.93x -> 1.11-1.16x at 2
-// rows (skipping pays again), 0.61-0.66x -> 0.85-1.00x at 4.
+// The few-rows kernel walks a thread's slice of the active list like the batch-1 GEMV (kParts
+// streams, walk_parts) and updates all m token rows from each weight vector it loads. Its tile
+// (axpy_group_tokens: all m rows' accumulators in registers, the partial output read and written
+// once per kParts list rows) replaced one that held 4 list rows x 2 token rows at a time and so
+// read and wrote the [m, n] partial once per 4 list rows and token pair: with the time of the
+// dense model's [out, in] kernel over it, one-off C++ driver, f16, 2 threads, cold weights,
+// TinyLlama shapes (qkv, o, gate+up, down) at 2, 4 and 6 rows: geometric mean 0.84x -> 0.96x with
+// every row kept, 0.89x -> 1.05x over the union at 50% sparsity; o at 4 rows 0.73x -> 0.98x,
+// down at 6 rows 0.72x -> 0.89x.
 constexpr int kParts = 8;
-constexpr int kSubGroup = 4;
 constexpr int64_t kFewPrefetchBytes = 16384;
 
-// out[t * n + 0:len) += sum_r cs[r * m + t] * w[off[r] + 0:len) for t < m; prefetching as in
-// axpy_rows_ahead (activation_sparse_rows.h).
-template <WDType D, int R>
-inline void axpy_rows_tokens(float* out, int64_t n, int64_t m, const void* w, const int64_t* off, const float* cs,
-                             int64_t len, const int64_t* far, const int64_t* far_next, int64_t dc) {
+// out[t * n + 0:len) += sum_{r < R} cs[r * M + t] * w[off[r] + 0:len) for t < M, all M token rows'
+// accumulators in registers (M x 2 ymm for 16 columns): each weight vector is loaded and widened
+// once for all of them, and the partial output is read and written once per R list rows.
+// Prefetching as in axpy_rows_ahead (activation_sparse_rows.h).
+template <WDType D, int M, int R>
+inline void axpy_group_tokens(float* out, int64_t n, const void* w, const int64_t* off, const float* cs, int64_t len,
+                              const int64_t* far, const int64_t* far_next, int64_t dc) {
+  auto step = [&](int64_t c, auto vectors) {
+    constexpr int NV = decltype(vectors)::value;
+    __m256 acc[M][NV];
+    for (int t = 0; t < M; ++t)
+      for (int v = 0; v < NV; ++v) acc[t][v] = _mm256_loadu_ps(out + t * n + c + 8 * v);
+    for (int r = 0; r < R; ++r) {
+      __m256 wv[NV];
+      for (int v = 0; v < NV; ++v) wv[v] = load8<D>(w, off[r] + c + 8 * v);
+      for (int t = 0; t < M; ++t) {
+        const __m256 s = _mm256_broadcast_ss(cs + r * M + t);
+        for (int v = 0; v < NV; ++v) acc[t][v] = _mm256_fmadd_ps(s, wv[v], acc[t][v]);
+      }
+    }
+    for (int t = 0; t < M; ++t)
+      for (int v = 0; v < NV; ++v) _mm256_storeu_ps(out + t * n + c + 8 * v, acc[t][v]);
+  };
   int64_t c = 0;
   for (; c + 16 <= len; c += 16) {
-    if (D == WDType::F32 || (c & 31) == 0) {
+    if (D == WDType::F32 || (c & 31) == 0) {  // one prefetch per 64-byte line
       const int64_t t = c + dc;
       const int64_t* rows = t < len ? far : far_next;
       if (rows) {
@@ -96,61 +118,44 @@ inline void axpy_rows_tokens(float* out, int64_t n, int64_t m, const void* w, co
         for (int r = 0; r < R; ++r) _mm_prefetch(byte_at<D>(w, rows[r] + col), _MM_HINT_T0);
       }
     }
-    __m256 w0[R], w1[R];
-    for (int r = 0; r < R; ++r) {
-      w0[r] = load8<D>(w, off[r] + c);
-      w1[r] = load8<D>(w, off[r] + c + 8);
-    }
-    float* o = out + c;
-    int64_t t = 0;
-    for (; t + 2 <= m; t += 2, o += 2 * n) {  // two token rows at a time: independent FMA chains
-      __m256 a0 = _mm256_loadu_ps(o), a1 = _mm256_loadu_ps(o + 8);
-      __m256 b0 = _mm256_loadu_ps(o + n), b1 = _mm256_loadu_ps(o + n + 8);
-      for (int r = 0; r < R; ++r) {
-        const __m256 s0 = _mm256_broadcast_ss(cs + r * m + t), s1 = _mm256_broadcast_ss(cs + r * m + t + 1);
-        a0 = _mm256_fmadd_ps(s0, w0[r], a0);
-        a1 = _mm256_fmadd_ps(s0, w1[r], a1);
-        b0 = _mm256_fmadd_ps(s1, w0[r], b0);
-        b1 = _mm256_fmadd_ps(s1, w1[r], b1);
-      }
-      _mm256_storeu_ps(o, a0);
-      _mm256_storeu_ps(o + 8, a1);
-      _mm256_storeu_ps(o + n, b0);
-      _mm256_storeu_ps(o + n + 8, b1);
-    }
-    if (t < m) {
-      __m256 a0 = _mm256_loadu_ps(o), a1 = _mm256_loadu_ps(o + 8);
-      for (int r = 0; r < R; ++r) {
-        const __m256 s0 = _mm256_broadcast_ss(cs + r * m + t);
-        a0 = _mm256_fmadd_ps(s0, w0[r], a0);
-        a1 = _mm256_fmadd_ps(s0, w1[r], a1);
-      }
-      _mm256_storeu_ps(o, a0);
-      _mm256_storeu_ps(o + 8, a1);
-    }
+    step(c, std::integral_constant<int, 2>{});
   }
-  tail_columns<D>(out, n, m, c, len, cs, R, w, off);  // the last len % 16 columns
+  if (c + 8 <= len) {
+    step(c, std::integral_constant<int, 1>{});
+    c += 8;
+  }
+  tail_columns<D>(out, n, M, c, len, cs, R, w, off);  // the last len % 8 columns
 }
 
 // acc[m, n] += the active list entries [b, e) (xs: their thresholded activations, [count][m]).
-template <WDType D>
-void few_rows_inputs(float* acc, int64_t m, const float* xs, const int32_t* idx, int64_t b, int64_t e, const void* wt,
-                     int64_t n) {
+template <WDType D, int M>
+void few_rows_fixed(float* acc, int64_t n, const float* xs, const int32_t* idx, int64_t b, int64_t e, const void* wt) {
   walk_parts<D, kParts>(
       idx, b, e, n, 0, n, kFewPrefetchBytes,
       [&](const int64_t* at, const int64_t* off, const int64_t* far, const int64_t* far_next, int64_t dc) {
-        float cs[kParts * kFewRowsMax];
+        float cs[kParts * M];
         for (int r = 0; r < kParts; ++r)
-          for (int64_t t = 0; t < m; ++t) cs[r * m + t] = xs[at[r] * m + t];
-        for (int h = 0; h < kParts; h += kSubGroup) {
-          axpy_rows_tokens<D, kSubGroup>(acc, n, m, wt, off + h, cs + h * m, n, far ? far + h : nullptr,
-                                         far_next ? far_next + h : nullptr, dc);
-        }
+          for (int t = 0; t < M; ++t) cs[r * M + t] = xs[at[r] * M + t];
+        axpy_group_tokens<D, M, kParts>(acc, n, wt, off, cs, n, far, far_next, dc);
       },
       [&](int64_t i) {
         const int64_t off = (idx ? idx[i] : i) * n;
-        axpy_rows_tokens<D, 1>(acc, n, m, wt, &off, xs + i * m, n, nullptr, nullptr, 0);
+        axpy_group_tokens<D, M, 1>(acc, n, wt, &off, xs + i * M, n, nullptr, nullptr, 0);
       });
+}
+
+template <WDType D>
+void few_rows_inputs(float* acc, int64_t m, const float* xs, const int32_t* idx, int64_t b, int64_t e, const void* wt,
+                     int64_t n) {
+  switch (m) {
+    case 1: return few_rows_fixed<D, 1>(acc, n, xs, idx, b, e, wt);
+    case 2: return few_rows_fixed<D, 2>(acc, n, xs, idx, b, e, wt);
+    case 3: return few_rows_fixed<D, 3>(acc, n, xs, idx, b, e, wt);
+    case 4: return few_rows_fixed<D, 4>(acc, n, xs, idx, b, e, wt);
+    case 5: return few_rows_fixed<D, 5>(acc, n, xs, idx, b, e, wt);
+    case 6: return few_rows_fixed<D, 6>(acc, n, xs, idx, b, e, wt);
+    default: std::abort();  // split_active_list sends at most kFewRows rows here
+  }
 }
 
 // ---- m > kFewRows ---------------------------------------------------------------------------------
@@ -293,7 +298,7 @@ void split_active_list(float* out, int64_t m, const float* xs, const int32_t* id
       for (int64_t t = 0; t < m; ++t)
         for (int64_t c = 0; c < n; ++c) acc[t * n + c] = p == 0 && bias ? bias[c] : 0.0f;
       const int64_t b = count * p / parts, e = count * (p + 1) / parts;
-      if (m <= kFewRows<D>) few_rows_inputs<D>(acc, m, xs, idx, b, e, wt, n);
+      if (m <= kFewRows) few_rows_inputs<D>(acc, m, xs, idx, b, e, wt, n);
       else panel_rows<D>(acc, m, xs, idx, b, e, wt, n);
     }
   };

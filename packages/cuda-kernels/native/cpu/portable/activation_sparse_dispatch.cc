@@ -84,7 +84,7 @@ std::vector<std::pair<std::string, std::string>> activation_sparse_kernel_names(
   const bool avx2 = active_isa() == Isa::Avx2;
   return {
       {"sparseGemvIm", avx2 ? "avx2-im-rows8" : "portable-im-rows"},
-      {"sparseMatmulIm", avx2 ? "avx2-im-parts8-tokens6(f32:8)|panels32-4x24" : "portable-im-rows"},
+      {"sparseMatmulIm", avx2 ? "avx2-im-parts8-regtile6|panels32-4x24" : "portable-im-rows"},
       {"gatherRowsMatmul", avx2 ? "avx2-gather-rows" : "portable-gather-rows"},
       {"catsMlpGemv", avx2 ? "avx2-cats-fused" : "portable-cats-fused"},
       {"thresholdSelect", "scalar-branchless"},
