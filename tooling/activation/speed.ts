@@ -13,7 +13,7 @@
  * (TEAL's scattered-row reads move more with the machine's memory state than the dense stream
  * does, and 8 rounds of 4 tokens left single runs noisy at the targets).
  *
- *   SIEVE_NATIVE_ADDON=... node_modules/.bin/tsx --tsconfig tooling/activation/tsconfig.json tooling/activation/speed.ts [--dtype f16|f32] [--tokens N] [--reps R] [--no-sweep] [--out FILE]
+ *   SIEVE_NATIVE_ADDON=... node_modules/.bin/tsx --tsconfig tooling/activation/tsconfig.json tooling/activation/speed.ts [--dtype f16|f32] [--tokens N] [--reps R] [--no-sweep] [--sweep-reps R] [--out FILE]
  */
 import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
@@ -35,6 +35,7 @@ const dtype = option("--dtype", "f16") as SynthDType;
 const TOKENS = Number(option("--tokens", "8"));
 const REPS = Number(option("--reps", "10"));
 const SWEEP = !args.includes("--no-sweep");
+const SWEEP_REPS = Number(option("--sweep-reps", "5"));
 const outPath = option("--out", join(repoRoot, `docs/results/activation-speed${dtype === "f16" ? "" : `-${dtype}`}.md`));
 const SPARSITIES = [0.25, 0.4, 0.5, 0.65];
 const PROMPT = 16;
@@ -155,9 +156,9 @@ async function main(): Promise<void> {
   let crossover = "";
   if (SWEEP) {
     applyActivationRecipe(teal, { activation: calibration.recipe(0.5, "uniform") });
-    const sweepSteps = 3;
+    const sweepSteps = 4;
     const lines = [
-      "| batch | dense model tok/s | TEAL sparse (union) tok/s | TEAL dense input-major tok/s | union skipped | sparse / input-major | TEAL (best path) / dense model |",
+      "| batch | dense model tok/s | TEAL sparse (union) tok/s | TEAL dense input-major tok/s | union skipped | sparse / input-major (median of rounds) | TEAL (best path) / dense model (median of rounds) |",
       "|---|---|---|---|---|---|---|",
     ];
     let lastSparseWin = 1;
@@ -167,24 +168,37 @@ async function main(): Promise<void> {
       const dt = new BatchDecoder(teal, m, 4 + sweepSteps + 2);
       dd.prefill(ps);
       dt.prefill(ps);
-      const best = { dense: 0, sparse: 0, fallback: 0 };
+      // Rounds as in the batch-1 table: the three paths in rotating order, each round's ratios
+      // taken within the round, the median over rounds reported next to the best tokens/s.
+      const paths = m === 1 ? (["dense", "sparse"] as const) : (["dense", "sparse", "fallback"] as const);
+      const best: Record<string, number> = { dense: 0, sparse: 0, fallback: 0 };
+      const sparseOverFallback: number[] = [];
+      const tealOverDense: number[] = [];
       let skipped = 0;
-      for (let rep = 0; rep < 2; rep++) {
-        best.dense = Math.max(best.dense, (m * sweepSteps) / timeRun(dd, sweepSteps));
-        setDenseAbove(teal, 1 << 30);
-        resetCounters(teal);
-        best.sparse = Math.max(best.sparse, (m * sweepSteps) / timeRun(dt, sweepSteps));
-        skipped = skippedWeightFraction(teal);
-        if (m > 1) {
-          setDenseAbove(teal, 1);
-          best.fallback = Math.max(best.fallback, (m * sweepSteps) / timeRun(dt, sweepSteps));
+      for (let rep = 0; rep < SWEEP_REPS; rep++) {
+        const tps: Record<string, number> = {};
+        for (let j = 0; j < paths.length; j++) {
+          const path = paths[(j + rep) % paths.length]!;
+          if (path === "dense") {
+            tps.dense = (m * sweepSteps) / timeRun(dd, sweepSteps);
+          } else if (path === "sparse") {
+            setDenseAbove(teal, 1 << 30);
+            resetCounters(teal);
+            tps.sparse = (m * sweepSteps) / timeRun(dt, sweepSteps);
+            skipped = skippedWeightFraction(teal);
+          } else {
+            setDenseAbove(teal, 1);
+            tps.fallback = (m * sweepSteps) / timeRun(dt, sweepSteps);
+          }
         }
+        for (const path of paths) best[path] = Math.max(best[path]!, tps[path]!);
+        if (m > 1) sparseOverFallback.push(tps.sparse! / tps.fallback!);
+        tealOverDense.push(Math.max(tps.sparse!, tps.fallback ?? 0) / tps.dense!);
       }
-      const tealBest = m === 1 ? best.sparse : Math.max(best.sparse, best.fallback);
-      const sparseOverFallback = m === 1 ? Number.NaN : best.sparse / best.fallback;
-      // A tie (within 3%: the noise of one run here) counts for the sparse path.
-      if (m === 1 || sparseOverFallback >= 0.97) lastSparseWin = m;
-      lines.push(`| ${m} | ${best.dense.toFixed(2)} | ${best.sparse.toFixed(2)} | ${m === 1 ? "-" : best.fallback.toFixed(2)} | ${(skipped * 100).toFixed(1)}% | ${m === 1 ? "-" : `${sparseOverFallback.toFixed(2)}x`} | ${(tealBest / best.dense).toFixed(2)}x |`);
+      const sparseVsFallback = m === 1 ? Number.NaN : median(sparseOverFallback);
+      // A tie (within 3%: the noise of one round here) counts for the sparse path.
+      if (m === 1 || sparseVsFallback >= 0.97) lastSparseWin = m;
+      lines.push(`| ${m} | ${best.dense!.toFixed(2)} | ${best.sparse!.toFixed(2)} | ${m === 1 ? "-" : best.fallback!.toFixed(2)} | ${(skipped * 100).toFixed(1)}% | ${m === 1 ? "-" : `${sparseVsFallback.toFixed(2)}x`} | ${median(tealOverDense).toFixed(2)}x |`);
       console.log(lines.at(-1));
     }
     sweepTable = lines.join("\n");
@@ -222,7 +236,8 @@ ${table}
 
 Tokens/s over all sequences of the batch (greedy decode of \`batch\` random prompts together). "union skipped": fraction of weight rows the sparse
 kernels skipped (only inputs zero in every row of the batch). The TEAL model holds only input-major weights, so its multi-row paths are its own
-streaming kernels; the last column compares it with the dense model's [out, in] small-batch kernel.
+streaming kernels; the last column compares it with the dense model's [out, in] small-batch kernel. Each batch size runs ${SWEEP_REPS} rounds of 4 steps
+(the paths in rotating order); the ratio columns are medians over rounds of ratios taken within a round, the tokens/s columns the best round.
 ${crossover}
 
 ${sweepTable}
