@@ -105,7 +105,8 @@ function matmulCases(): Case[] {
       for (const rows of ROWS) {
         const { wt, x, t, bias } = problem(rng, kk, n, dtype, 0.6, rows);
         const keptR = new Float64Array(1);
-        const count = ref.thresholdSelect(new Int32Array(kk), x, rows, kk, t, keptR);
+        const unionIdx = new Int32Array(kk);
+        const count = ref.thresholdSelect(unionIdx, x, rows, kk, t, keptR);
         const expected = new Float32Array(rows * n);
         ref.sparseMatmulIm(expected, x, rows, kk, null, kk, t, wt, dtype, n, bias);
         for (const mode of ["union", "dense"] as const) {
@@ -117,7 +118,7 @@ function matmulCases(): Case[] {
               const idx = new Int32Array(kk);
               const kept = new Float64Array(1);
               const c = k.thresholdSelect(idx, x, rows, kk, t, kept);
-              if (c !== count || kept[0] !== keptR[0]) throw new Error("thresholdSelect (rows > 1) differs from the reference");
+              if (c !== count || kept[0] !== keptR[0] || idx.subarray(0, c).some((v, i) => v !== unionIdx[i])) throw new Error("thresholdSelect (rows > 1) differs from the reference");
               const out = new Float32Array(rows * n).fill(Number.NaN);
               k.sparseMatmulIm(out, x, rows, kk, mode === "union" ? idx : null, c, t, wt, dtype, n, bias);
               return out;
@@ -125,6 +126,32 @@ function matmulCases(): Case[] {
           });
         }
       }
+    }
+  }
+  return cases;
+}
+
+/**
+ * Threshold selection alone, on inputs that hold what the vector compare must treat like the scalar
+ * one (NaN, infinities, -0, values exactly at +-threshold), for every length mod 8 and 1-5 rows.
+ * The result is returned as [count, kept, ...indices] so it compares like a product.
+ */
+function selectCases(): Case[] {
+  const rng = new Rng(5);
+  const cases: Case[] = [];
+  const t = 0.5;
+  const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, t, -t, Math.fround(t * (1 - 1e-7))];
+  for (let kk = 1; kk <= 41; kk += 1 + (kk > 17 ? 7 : 0)) {
+    for (const rows of [1, 2, 5]) {
+      const x = randomVector(rng, rows * kk);
+      for (let i = 0; i < x.length; i++) if (rng.next() < 0.3) x[i] = special[Math.floor(rng.next() * special.length)]!;
+      const select = (kernels: typeof ref): Float32Array => {
+        const idx = new Int32Array(kk).fill(-1);
+        const kept = new Float64Array(1);
+        const count = kernels.thresholdSelect(idx, x, rows, kk, t, kept);
+        return Float32Array.from([count, kept[0]!, ...idx.subarray(0, count)]);
+      };
+      cases.push({ label: `thresholdSelect k=${kk} rows=${rows}`, expected: select(ref), run: () => select(nativeActivationKernels(native!.addon)) });
     }
   }
   return cases;
@@ -174,7 +201,9 @@ function catsCases(): Case[] {
 describe.skipIf(!native)("native activation-sparse kernels equal the reference twins", () => {
   const addon = native?.addon as NonNullable<typeof native>["addon"];
   const initialThreads = native ? addon.info().threads : 1;
-  const groups = native ? { gemv: gemvCases(), matmul: matmulCases(), cats: catsCases() } : { gemv: [], matmul: [], cats: [] };
+  const groups = native
+    ? { select: selectCases(), gemv: gemvCases(), matmul: matmulCases(), cats: catsCases() }
+    : { select: [], gemv: [], matmul: [], cats: [] };
   afterAll(() => {
     addon.setIsa("auto");
     addon.setThreads(initialThreads);

@@ -39,8 +39,9 @@ void cats_mlp_gemv(float* out, const float* x, const float* act, const int32_t* 
 
 #undef SIEVE_ACT_DISPATCH
 
-// Branch-free for one row (the index is always written, the count advances only when kept), so a
-// 50%-sparse input costs no mispredictions; several rows go through a byte mask of the union.
+// The scalar selection is branch-free for one row (the index is always written, the count advances
+// only when kept), so a 50%-sparse input costs no mispredictions; several rows go through a byte
+// mask of the union. The AVX2 one (avx2/threshold_select.cc) takes 8 inputs per step.
 int64_t threshold_select(int32_t* idx, const float* x, int64_t m, int64_t k, float threshold, int64_t* kept) {
   if (m <= 0 || k <= 0) {
     if (kept) *kept = 0;
@@ -51,6 +52,9 @@ int64_t threshold_select(int32_t* idx, const float* x, int64_t m, int64_t k, flo
     if (kept) *kept = m * k;
     return k;
   }
+#if defined(SIEVE_HAVE_AVX2_BUILD)
+  if (active_isa() == Isa::Avx2) return avx2::threshold_select(idx, x, m, k, threshold, kept);
+#endif
   int64_t count = 0;
   if (m == 1) {
     for (int64_t j = 0; j < k; ++j) {
@@ -87,7 +91,7 @@ std::vector<std::pair<std::string, std::string>> activation_sparse_kernel_names(
       {"sparseMatmulIm", avx2 ? "avx2-im-parts8-regtile6|panels32-4x24" : "portable-im-rows"},
       {"gatherRowsMatmul", avx2 ? "avx2-gather-rows" : "portable-gather-rows"},
       {"catsMlpGemv", avx2 ? "avx2-cats-fused" : "portable-cats-fused"},
-      {"thresholdSelect", "scalar-branchless"},
+      {"thresholdSelect", avx2 ? "avx2-compress8" : "scalar-branchless"},
   };
 }
 

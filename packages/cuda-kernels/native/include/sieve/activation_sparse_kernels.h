@@ -51,11 +51,13 @@ SIEVE_ACTIVATION_SPARSE_DECLS
 }
 namespace avx2 {
 SIEVE_ACTIVATION_SPARSE_DECLS
+// threshold_select below for m, k > 0 and threshold > 0 (the dispatcher handles the rest).
+int64_t threshold_select(int32_t* idx, const float* x, int64_t m, int64_t k, float threshold, int64_t* kept);
 }
 // Dispatching entry points: the variant of active_isa().
 SIEVE_ACTIVATION_SPARSE_DECLS
 
-// Threshold selection (scalar and ISA-independent): writes to idx, ascending, every input j for
+// Threshold selection (AVX2 or scalar, same result): writes to idx, ascending, every input j for
 // which some row r of x[m, k] has |x[r, j]| >= threshold (all j when threshold <= 0) and returns
 // how many; *kept (when not null) receives the number of (row, input) pairs kept.
 int64_t threshold_select(int32_t* idx, const float* x, int64_t m, int64_t k, float threshold, int64_t* kept);
