@@ -9,7 +9,7 @@
  * gain, only the index list to walk). At 65% sparsity 4 rows still skip 18%, so 4 is where
  * skipping stops paying on this model. Above it the dense input-major product runs the few-rows
  * kernel up to 6 rows and the panel kernel from 7 (and for prefill): at 4 rows TEAL's better path
- * is 0.95-1.10x of the dense model's [out, in] kernel, at 8-16 rows 0.77-1.04x
+ * is 0.93-1.11x of the dense model's [out, in] kernel, at 8-16 rows 0.81-1.08x
  * (docs/results/activation-kernels-batch.md).
  */
 export const DEFAULT_TEAL_DENSE_ABOVE = 4;
