@@ -1,4 +1,5 @@
-// SIMD helpers of the AVX2 pruned-weight kernels. Only for files under avx2/.
+// SIMD helpers of the AVX2 pruned-weight kernels (and of TEAL's threshold selection). Only for
+// files under avx2/.
 //
 // Everything sits in an anonymous namespace on purpose: each avx2/ file gets a private copy, so no
 // inline function compiled with -mavx2 can be merged by the linker into portable code (see
@@ -116,6 +117,23 @@ constexpr PopcountTable make_popcount_table() {
   return t;
 }
 constexpr PopcountTable kPopcount = make_popcount_table();
+
+// The set bit positions of a byte, ascending, padded with 0: with a compare's movemask, the
+// lanes to keep (the unstructured bitmap kernel, threshold_select.cc).
+struct CompressLut {
+  alignas(32) int32_t lanes[256][8];
+};
+constexpr CompressLut make_compress_lut() {
+  CompressLut t{};
+  for (int b = 0; b < 256; ++b) {
+    int n = 0;
+    for (int p = 0; p < 8; ++p)
+      if ((b >> p) & 1) t.lanes[b][n++] = p;
+    for (; n < 8; ++n) t.lanes[b][n] = 0;
+  }
+  return t;
+}
+constexpr CompressLut kCompress = make_compress_lut();
 
 inline __m256i lane_mask(int64_t p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(kLaneMask.m[p])); }
 

@@ -23,22 +23,6 @@ namespace {
 
 // ---- bitmap ------------------------------------------------------------------------------------
 
-// The set bit positions of a byte, ascending, padded with 0 (padding lanes are masked out).
-struct CompressLut {
-  alignas(32) int32_t lanes[256][8];
-};
-constexpr CompressLut make_compress_lut() {
-  CompressLut t{};
-  for (int b = 0; b < 256; ++b) {
-    int n = 0;
-    for (int p = 0; p < 8; ++p)
-      if ((b >> p) & 1) t.lanes[b][n++] = p;
-    for (; n < 8; ++n) t.lanes[b][n] = 0;
-  }
-  return t;
-}
-constexpr CompressLut kCompress = make_compress_lut();
-
 inline __m256i compress_lanes(unsigned byte) {
   return _mm256_load_si256(reinterpret_cast<const __m256i*>(kCompress.lanes[byte]));
 }

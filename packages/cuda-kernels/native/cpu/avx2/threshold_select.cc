@@ -10,21 +10,6 @@
 namespace sieve::cpu::avx2 {
 namespace {
 
-// kKeptLanes.lanes[mask] = the numbers of mask's set bits, ascending, in the first lanes.
-struct KeptLanes {
-  alignas(32) int32_t lanes[256][8];
-};
-constexpr KeptLanes make_kept_lanes() {
-  KeptLanes t{};
-  for (int mask = 0; mask < 256; ++mask) {
-    int n = 0;
-    for (int l = 0; l < 8; ++l)
-      if (mask & (1 << l)) t.lanes[mask][n++] = l;
-  }
-  return t;
-}
-constexpr KeptLanes kKeptLanes = make_kept_lanes();
-
 // The kept-lane mask of x[0:8): |x| >= threshold (false for NaN, like the scalar compare).
 inline int kept_mask(const float* x, __m256 threshold) {
   const __m256 magnitude = _mm256_and_ps(_mm256_loadu_ps(x), _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)));
@@ -34,7 +19,7 @@ inline int kept_mask(const float* x, __m256 threshold) {
 // Appends j + (the lanes of mask) to idx[count..]. Writes 8 entries, so idx must have room for
 // count + 8: callers guarantee count <= j and j + 8 <= k.
 inline int64_t append_lanes(int32_t* idx, int64_t count, int64_t j, int mask) {
-  const __m256i lanes = _mm256_load_si256(reinterpret_cast<const __m256i*>(kKeptLanes.lanes[mask]));
+  const __m256i lanes = _mm256_load_si256(reinterpret_cast<const __m256i*>(kCompress.lanes[mask]));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx + count), _mm256_add_epi32(lanes, _mm256_set1_epi32(static_cast<int>(j))));
   return count + kPopcount.n[mask];
 }
