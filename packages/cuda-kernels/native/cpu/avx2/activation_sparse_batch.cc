@@ -110,14 +110,7 @@ inline void axpy_group_tokens(float* out, int64_t n, const void* w, const int64_
   };
   int64_t c = 0;
   for (; c + 16 <= len; c += 16) {
-    if (D == WDType::F32 || (c & 31) == 0) {  // one prefetch per 64-byte line
-      const int64_t t = c + dc;
-      const int64_t* rows = t < len ? far : far_next;
-      if (rows) {
-        const int64_t col = t < len ? t : t - len;
-        for (int r = 0; r < R; ++r) _mm_prefetch(byte_at<D>(w, rows[r] + col), _MM_HINT_T0);
-      }
-    }
+    prefetch_ahead<D, R>(w, c, len, far, far_next, dc);
     step(c, std::integral_constant<int, 2>{});
   }
   if (c + 8 <= len) {
