@@ -70,8 +70,8 @@ inline void axpy_rows(float* acc, const void* w, const int64_t* off, const float
 // shared with the few-rows batch kernel: one prefetch per 64-byte line and row. Forced inline: left
 // to GCC it stayed a call in the few-rows kernel, which then ran 8% slower (2-6 rows, C++ driver).
 template <WDType D, int R>
-__attribute__((always_inline)) inline void prefetch_ahead(const void* w, int64_t c, int64_t len, const int64_t* far, const int64_t* far_next,
-                           int64_t dc) {
+__attribute__((always_inline)) inline void prefetch_ahead(const void* w, int64_t c, int64_t len, const int64_t* far,
+                                                          const int64_t* far_next, int64_t dc) {
   if (D != WDType::F32 && (c & 31) != 0) return;  // f16/bf16: the other half of the line
   const int64_t t = c + dc;
   const int64_t* rows = t < len ? far : far_next;
