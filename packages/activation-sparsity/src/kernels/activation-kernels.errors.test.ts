@@ -36,6 +36,27 @@ describe.skipIf(!native)("native activation-sparse argument checks", () => {
     expect(() => a.sparseGemvIm(wt.subarray(0, n), x, idx, 3, wt, 0, n, k, null, 0)).toThrow(/out must not share memory with wt/);
   });
 
+  it("thresholdGemvIm checks its scratch, the threshold and overlap, and leaves nothing written on a bad call", () => {
+    const scratch = new Int32Array(k);
+    const xs = Float32Array.from([0.5, -2, 0, 3, 0.05, -0.2, 1, 0]);
+    expect(a.thresholdGemvIm(out, xs, scratch, 0.1, wt, 0, n, k, null, 0)).toBe(5);
+    expect(Array.from(scratch.subarray(0, 5))).toEqual([0, 1, 3, 5, 6]);
+    expect(() => a.thresholdGemvIm(out, xs, new Int32Array(k - 1), 0.1, wt, 0, n, k, null, 0)).toThrow(/thresholdGemvIm: .*idx has 7 elements, needs 8/);
+    expect(() => a.thresholdGemvIm(out, xs, scratch, Number.NaN, wt, 0, n, k, null, 0)).toThrow(/threshold\) must be finite/);
+    expect(() => a.thresholdGemvIm(out, xs.subarray(1), scratch, 0.1, wt, 0, n, k, null, 0)).toThrow(/x has 7 elements, needs 8/);
+    expect(() => a.thresholdGemvIm(out, xs, scratch, 0.1, wt, 1, n, k, null, 0)).toThrow(/Uint16Array|wrong array type/);
+    expect(() => a.thresholdGemvIm(out, xs, scratch, 0.1, wt, 0, n, k, null, 3 as 0)).toThrow(/split/);
+    const shared = new Float32Array(k + n);
+    expect(() => a.thresholdGemvIm(shared.subarray(0, n), shared.subarray(n - 1, n - 1 + k), scratch, 0.1, wt, 0, n, k, null, 0)).toThrow(/out must not share memory with x/);
+    const bytes = new ArrayBuffer(4 * 2 * k);
+    expect(() => a.thresholdGemvIm(out, new Float32Array(bytes, 0, k), new Int32Array(bytes, 4, k), 0.1, wt, 0, n, k, null, 0)).toThrow(/idx must not share memory with x/);
+    const before = Float32Array.from(out);
+    const idxBefore = Int32Array.from(scratch);
+    expect(() => a.thresholdGemvIm(out, xs, scratch, 0.1, wt, 0, n, k, new Float32Array(2), 0)).toThrow(/bias has 2 elements/);
+    expect(out).toEqual(before);
+    expect(scratch).toEqual(idxBefore);
+  });
+
   it("sparseMatmulIm checks sizes, the optional index list and the threshold", () => {
     const rows = 3;
     const xm = new Float32Array(rows * k);

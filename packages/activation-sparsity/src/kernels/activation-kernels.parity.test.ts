@@ -90,6 +90,19 @@ function gemvCases(): Case[] {
               return out;
             },
           });
+          // The one-call pair must select and multiply exactly like the two calls above.
+          cases.push({
+            label: `thresholdGemv ${dtype} ${kk}x${n} s=${sparsity} ${split}`,
+            expected,
+            run: () => {
+              const k = nativeActivationKernels(native!.addon);
+              const mine = new Int32Array(kk).fill(-1);
+              const out = new Float32Array(n).fill(Number.NaN);
+              const c = k.thresholdGemvIm(out, x, mine, t, wt, dtype, n, kk, bias, split);
+              if (c !== count || mine.subarray(0, c).some((v, i) => v !== idx[i])) throw new Error("thresholdGemvIm selected other inputs than the reference");
+              return out;
+            },
+          });
         }
       }
     }

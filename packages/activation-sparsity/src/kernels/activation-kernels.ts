@@ -20,6 +20,11 @@ export interface ActivationKernels {
   variant(op: "sparseGemvIm" | "sparseMatmulIm" | "gatherRowsMatmul" | "catsMlpGemv" | "thresholdSelect"): string;
   thresholdSelect(idx: Int32Array, x: Float32Array, m: number, k: number, threshold: number, kept: Float64Array | null): number;
   sparseGemvIm(out: Float32Array, x: Float32Array, idx: Int32Array, count: number, wt: WeightData, dtype: WeightDType, n: number, k: number, bias: Float32Array | null, split?: SparseSplit): void;
+  /**
+   * thresholdSelect(idx, x, 1, k, threshold, null) + sparseGemvIm over the kept inputs, in one call
+   * (one native crossing per batch-1 TEAL product); returns the kept count, listed in idx.
+   */
+  thresholdGemvIm(out: Float32Array, x: Float32Array, idx: Int32Array, threshold: number, wt: WeightData, dtype: WeightDType, n: number, k: number, bias: Float32Array | null, split?: SparseSplit): number;
   sparseMatmulIm(out: Float32Array, x: Float32Array, m: number, k: number, idx: Int32Array | null, count: number, threshold: number, wt: WeightData, dtype: WeightDType, n: number, bias: Float32Array | null): void;
   gatherRowsMatmul(out: Float32Array, x: Float32Array, m: number, idx: Int32Array, count: number, w: WeightData, dtype: WeightDType, k: number, rows: number): void;
   catsMlpGemv(out: Float32Array, x: Float32Array, act: Float32Array, idx: Int32Array, count: number, up: WeightData, downT: WeightData, dtype: WeightDType, dim: number, hidden: number): void;
@@ -35,6 +40,8 @@ export function nativeActivationKernels(addon: Addon): ActivationKernels {
     thresholdSelect: (idx, x, m, k, t, kept) => addon.thresholdSelect(idx, x, m, k, t, kept),
     sparseGemvIm: (out, x, idx, count, wt, dtype, n, k, bias, split = "auto") =>
       addon.sparseGemvIm(out, x, idx, count, wt, WEIGHT_DTYPE_CODE[dtype], n, k, bias, SPLIT_CODE[split]),
+    thresholdGemvIm: (out, x, idx, t, wt, dtype, n, k, bias, split = "auto") =>
+      addon.thresholdGemvIm(out, x, idx, t, wt, WEIGHT_DTYPE_CODE[dtype], n, k, bias, SPLIT_CODE[split]),
     sparseMatmulIm: (out, x, m, k, idx, count, t, wt, dtype, n, bias) =>
       addon.sparseMatmulIm(out, x, m, k, idx, count, t, wt, WEIGHT_DTYPE_CODE[dtype], n, bias),
     gatherRowsMatmul: (out, x, m, idx, count, w, dtype, k, rows) => addon.gatherRowsMatmul(out, x, m, idx, count, w, WEIGHT_DTYPE_CODE[dtype], k, rows),
@@ -49,13 +56,18 @@ export const referenceActivationKernels: ActivationKernels = {
   variant: () => "ts-reference",
   thresholdSelect: ref.thresholdSelect,
   sparseGemvIm: (out, x, idx, count, wt, dtype, n, _k, bias) => ref.sparseGemvIm(out, x, idx, count, wt, dtype, n, bias),
+  thresholdGemvIm: (out, x, idx, t, wt, dtype, n, k, bias) => {
+    const count = ref.thresholdSelect(idx, x, 1, k, t, null);
+    ref.sparseGemvIm(out, x, idx, count, wt, dtype, n, bias);
+    return count;
+  },
   sparseMatmulIm: ref.sparseMatmulIm,
   gatherRowsMatmul: (out, x, m, idx, count, w, dtype, k) => ref.gatherRowsMatmul(out, x, m, idx, count, w, dtype, k),
   catsMlpGemv: (out, x, act, idx, count, up, downT, dtype, dim) => ref.catsMlpGemv(out, x, act, idx, count, up, downT, dtype, dim),
 };
 
 function hasActivationOps(addon: unknown): addon is Addon {
-  return typeof (addon as Partial<Addon> | undefined)?.sparseGemvIm === "function";
+  return typeof (addon as Partial<Addon> | undefined)?.thresholdGemvIm === "function";
 }
 
 let loadedNative: ActivationKernels | null | undefined;

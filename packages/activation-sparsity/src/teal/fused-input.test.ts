@@ -53,6 +53,19 @@ describe("TealLinear.fuse", () => {
         const expected = new Float32Array(48);
         layers[0]!.forward(expected, thresholded(x2, t), 1);
         expect(relativeError(b, expected)).toBeLessThan(2e-5);
+        // The same array changed in place (a reused scratch), in its last element only: a pending
+        // member recomputes instead of taking the stale product.
+        {
+          const xs = randomVector(rng, inF);
+          fused[0]!.forward(new Float32Array(48), xs, 1);
+          xs[inF - 1] = 7;
+          const got = new Float32Array(9).fill(Number.NaN);
+          fused[1]!.forward(got, xs, 1);
+          const want = new Float32Array(9);
+          layers[1]!.forward(want, thresholded(xs, t), 1);
+          expect(relativeError(got, want)).toBeLessThan(2e-5);
+          fused[2]!.forward(new Float32Array(16), xs, 1);
+        }
       }
     });
   }

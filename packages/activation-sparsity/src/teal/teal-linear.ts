@@ -6,7 +6,7 @@
  *
  * Rows (tokens) are thresholded independently: the output always equals the dense product with
  * the thresholded input. How it is computed depends on the number of rows:
- *   1                   sparseGemvIm over the kept inputs (decode)
+ *   1                   thresholdGemvIm: the selection and sparseGemvIm over the kept inputs (decode)
  *   2 .. denseAbove     sparseMatmulIm over the union of the rows' kept inputs (batched decode)
  *   more                the dense input-major GEMM on the thresholded rows (prefill): the union
  *                       of many rows' kept inputs is nearly all of them, so skipping stops paying
@@ -195,8 +195,7 @@ export class TealLinear implements LinearLayer {
     const k = this.kernels();
     const { inFeatures: inF, outFeatures: outF, threshold: t } = this;
     if (rows === 1) {
-      const count = k.thresholdSelect(this.idx, x, 1, inF, t, null);
-      k.sparseGemvIm(out, x, this.idx, count, this.weightT, this.dtype, outF, inF, this.bias, this.split);
+      const count = k.thresholdGemvIm(out, x, this.idx, t, this.weightT, this.dtype, outF, inF, this.bias, this.split);
       this.counter.record(1, count, count, true);
       return;
     }

@@ -34,6 +34,15 @@ export interface ActivationSparseOps {
   ): void;
 
   /**
+   * thresholdSelect(idx, x, 1, k, threshold, null) then sparseGemvIm over the inputs it kept, in one
+   * call (the batch-1 TEAL product): returns the number of kept inputs, listed in idx (length >= k).
+   */
+  thresholdGemvIm(
+    out: Float32Array, x: Float32Array, idx: Int32Array, threshold: number, wt: WeightArray, wdt: number,
+    n: number, k: number, bias: Float32Array | null, split: SparseSplitCode,
+  ): number;
+
+  /**
    * out[m, n] = bias + sum over i < count of c[r, idx[i]] * wt[idx[i], :], where c is x with each
    * |x[r, j]| < threshold zeroed (threshold <= 0: none). idx = null runs all k inputs (a dense
    * input-major GEMM; count is then ignored); otherwise idx must hold every input a row keeps.
