@@ -57,6 +57,23 @@ describe.skipIf(!native)("native activation-sparse argument checks", () => {
     expect(scratch).toEqual(idxBefore);
   });
 
+  it("thresholdMatmulIm checks its rows, scratch, mode and kept slot", () => {
+    const rows = 2;
+    const xm = Float32Array.from({ length: rows * k }, (_, i) => (i % 3 === 0 ? 1 : 0.01));
+    const om = new Float32Array(rows * n);
+    const scratch = new Int32Array(k);
+    const kept = new Float64Array(1);
+    expect(a.thresholdMatmulIm(om, xm, rows, k, scratch, 0.5, 1, wt, 0, n, null, kept)).toBe(6);
+    expect(kept[0]).toBe(6);
+    expect(a.thresholdMatmulIm(om, xm, rows, k, scratch, 0.5, 0, wt, 0, n, null, kept)).toBe(6);
+    expect(() => a.thresholdMatmulIm(om, xm.subarray(1), rows, k, scratch, 0.5, 1, wt, 0, n, null, kept)).toThrow(/thresholdMatmulIm: .*x has 15 elements, needs 16/);
+    expect(() => a.thresholdMatmulIm(om, xm, rows, k, new Int32Array(k - 1), 0.5, 1, wt, 0, n, null, kept)).toThrow(/idx has 7 elements, needs 8/);
+    expect(() => a.thresholdMatmulIm(om, xm, rows, k, scratch, 0.5, 2 as 1, wt, 0, n, null, kept)).toThrow(/sparse/);
+    expect(() => a.thresholdMatmulIm(om, xm, rows, k, scratch, 0.5, 1, wt, 0, n, null, new Float64Array(0))).toThrow(/kept has 0 elements/);
+    expect(() => a.thresholdMatmulIm(om, xm, rows, k, scratch, 0.5, 1, wt, 0, n, null, null as unknown as Float64Array)).toThrow(/kept/);
+    expect(() => a.thresholdMatmulIm(xm.subarray(0, rows * n), xm, rows, k, scratch, 0.5, 1, wt, 0, n, null, kept)).toThrow(/out must not share memory with x/);
+  });
+
   it("sparseMatmulIm checks sizes, the optional index list and the threshold", () => {
     const rows = 3;
     const xm = new Float32Array(rows * k);

@@ -137,6 +137,22 @@ function matmulCases(): Case[] {
               return out;
             },
           });
+          // The one-call pair (a sample of the row counts: it runs the same two kernels).
+          if ([2, 3, 4, 7, 17].includes(rows)) {
+            cases.push({
+              label: `thresholdMatmul ${dtype} ${kk}x${n} rows=${rows} ${mode}`,
+              expected,
+              run: () => {
+                const k = nativeActivationKernels(native!.addon);
+                const idx = new Int32Array(kk).fill(-1);
+                const kept = new Float64Array(1);
+                const out = new Float32Array(rows * n).fill(Number.NaN);
+                const c = k.thresholdMatmulIm(out, x, rows, kk, idx, t, mode === "union", wt, dtype, n, bias, kept);
+                if (c !== count || kept[0] !== keptR[0] || idx.subarray(0, c).some((v, i) => v !== unionIdx[i])) throw new Error("thresholdMatmulIm selected other inputs than the reference");
+                return out;
+              },
+            });
+          }
         }
       }
     }

@@ -25,6 +25,11 @@ export interface ActivationKernels {
    * (one native crossing per batch-1 TEAL product); returns the kept count, listed in idx.
    */
   thresholdGemvIm(out: Float32Array, x: Float32Array, idx: Int32Array, threshold: number, wt: WeightData, dtype: WeightDType, n: number, k: number, bias: Float32Array | null, split?: SparseSplit): number;
+  /**
+   * thresholdSelect(idx, x, m, k, threshold, kept) + sparseMatmulIm over the union (sparse) or over
+   * all inputs (the dense fallback), in one call; returns the union's size.
+   */
+  thresholdMatmulIm(out: Float32Array, x: Float32Array, m: number, k: number, idx: Int32Array, threshold: number, sparse: boolean, wt: WeightData, dtype: WeightDType, n: number, bias: Float32Array | null, kept: Float64Array): number;
   sparseMatmulIm(out: Float32Array, x: Float32Array, m: number, k: number, idx: Int32Array | null, count: number, threshold: number, wt: WeightData, dtype: WeightDType, n: number, bias: Float32Array | null): void;
   gatherRowsMatmul(out: Float32Array, x: Float32Array, m: number, idx: Int32Array, count: number, w: WeightData, dtype: WeightDType, k: number, rows: number): void;
   catsMlpGemv(out: Float32Array, x: Float32Array, act: Float32Array, idx: Int32Array, count: number, up: WeightData, downT: WeightData, dtype: WeightDType, dim: number, hidden: number): void;
@@ -42,6 +47,8 @@ export function nativeActivationKernels(addon: Addon): ActivationKernels {
       addon.sparseGemvIm(out, x, idx, count, wt, WEIGHT_DTYPE_CODE[dtype], n, k, bias, SPLIT_CODE[split]),
     thresholdGemvIm: (out, x, idx, t, wt, dtype, n, k, bias, split = "auto") =>
       addon.thresholdGemvIm(out, x, idx, t, wt, WEIGHT_DTYPE_CODE[dtype], n, k, bias, SPLIT_CODE[split]),
+    thresholdMatmulIm: (out, x, m, k, idx, t, sparse, wt, dtype, n, bias, kept) =>
+      addon.thresholdMatmulIm(out, x, m, k, idx, t, sparse ? 1 : 0, wt, WEIGHT_DTYPE_CODE[dtype], n, bias, kept),
     sparseMatmulIm: (out, x, m, k, idx, count, t, wt, dtype, n, bias) =>
       addon.sparseMatmulIm(out, x, m, k, idx, count, t, wt, WEIGHT_DTYPE_CODE[dtype], n, bias),
     gatherRowsMatmul: (out, x, m, idx, count, w, dtype, k, rows) => addon.gatherRowsMatmul(out, x, m, idx, count, w, WEIGHT_DTYPE_CODE[dtype], k, rows),
@@ -61,13 +68,18 @@ export const referenceActivationKernels: ActivationKernels = {
     ref.sparseGemvIm(out, x, idx, count, wt, dtype, n, bias);
     return count;
   },
+  thresholdMatmulIm: (out, x, m, k, idx, t, sparse, wt, dtype, n, bias, kept) => {
+    const count = ref.thresholdSelect(idx, x, m, k, t, kept);
+    ref.sparseMatmulIm(out, x, m, k, sparse ? idx : null, sparse ? count : k, t, wt, dtype, n, bias);
+    return count;
+  },
   sparseMatmulIm: ref.sparseMatmulIm,
   gatherRowsMatmul: (out, x, m, idx, count, w, dtype, k) => ref.gatherRowsMatmul(out, x, m, idx, count, w, dtype, k),
   catsMlpGemv: (out, x, act, idx, count, up, downT, dtype, dim) => ref.catsMlpGemv(out, x, act, idx, count, up, downT, dtype, dim),
 };
 
 function hasActivationOps(addon: unknown): addon is Addon {
-  return typeof (addon as Partial<Addon> | undefined)?.thresholdGemvIm === "function";
+  return typeof (addon as Partial<Addon> | undefined)?.thresholdMatmulIm === "function";
 }
 
 let loadedNative: ActivationKernels | null | undefined;

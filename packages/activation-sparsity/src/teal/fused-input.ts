@@ -206,9 +206,8 @@ export class TealInputGroup {
       const count = k.thresholdGemvIm(this.out, x, this.idx, t, this.weightT, this.dtype, n, inF, this.bias, this.split);
       this.last = { count, kept: count, sparse: true };
     } else {
-      const count = k.thresholdSelect(this.idx, x, rows, inF, t, this.kept);
       const sparse = rows <= this.denseAbove;
-      k.sparseMatmulIm(this.out, x, rows, inF, sparse ? this.idx : null, sparse ? count : inF, t, this.weightT, this.dtype, n, this.bias);
+      const count = k.thresholdMatmulIm(this.out, x, rows, inF, this.idx, t, sparse, this.weightT, this.dtype, n, this.bias, this.kept);
       this.last = { count, kept: this.kept[0]!, sparse };
     }
     this.input.set(x.subarray(0, len));

@@ -7,7 +7,7 @@
  * Rows (tokens) are thresholded independently: the output always equals the dense product with
  * the thresholded input. How it is computed depends on the number of rows:
  *   1                   thresholdGemvIm: the selection and sparseGemvIm over the kept inputs (decode)
- *   2 .. denseAbove     sparseMatmulIm over the union of the rows' kept inputs (batched decode)
+ *   2 .. denseAbove     thresholdMatmulIm: sparseMatmulIm over the union of the rows' kept inputs (batched decode)
  *   more                the dense input-major GEMM on the thresholded rows (prefill): the union
  *                       of many rows' kept inputs is nearly all of them, so skipping stops paying
  * The weight is not kept in its [out, in] form too: the dense fallback runs on the same
@@ -199,9 +199,8 @@ export class TealLinear implements LinearLayer {
       this.counter.record(1, count, count, true);
       return;
     }
-    const count = k.thresholdSelect(this.idx, x, rows, inF, t, this.kept);
     const sparse = rows <= this.denseAbove;
-    k.sparseMatmulIm(out, x, rows, inF, sparse ? this.idx : null, sparse ? count : inF, t, this.weightT, this.dtype, outF, this.bias);
+    const count = k.thresholdMatmulIm(out, x, rows, inF, this.idx, t, sparse, this.weightT, this.dtype, outF, this.bias, this.kept);
     this.counter.record(rows, this.kept[0]!, count, sparse);
   }
 

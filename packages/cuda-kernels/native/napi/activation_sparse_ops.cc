@@ -151,6 +151,48 @@ Napi::Value ThresholdGemvIm(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
 
+// thresholdMatmulIm(out, x, m, k, idx, threshold, sparse, wt, wdt, n, bias | null, kept) -> count
+// thresholdSelect (union of the m rows' kept inputs into idx, kept pairs into kept[0]) then
+// sparseMatmulIm over that union (sparse = 1) or over all inputs (sparse = 0, the dense fallback),
+// in one call: the batched twin of thresholdGemvIm.
+Napi::Value ThresholdMatmulIm(const Napi::CallbackInfo& info) {
+  constexpr const char* fn = "thresholdMatmulIm";
+  const auto out = f32(info, 0, fn, "out");
+  const auto x = f32(info, 1, fn, "x");
+  const int64_t m = size_arg(info, 2, fn, "m");
+  const int64_t k = size_arg(info, 3, fn, "k");
+  const auto idx = i32(info, 4, fn, "idx");
+  const float threshold = finite_arg(info, 5, fn, "threshold");
+  const bool sparse = enum_arg(info, 6, fn, "sparse", 2, "0 (all inputs) or 1 (the union of kept inputs)") == 1;
+  const WDType wdt = weight_dtype(info, 8, fn);
+  const int64_t n = size_arg(info, 9, fn, "n");
+  const Bytes wt = weight_view(info, 7, wdt, count_product(info, k, n, fn, "k * n"), fn, "wt");
+  const float* bias = optional_vector(info, 10, n, fn, "bias");
+  const auto kept = typed<double, napi_float64_array>(info, 11, fn, "kept (a Float64Array)");
+  require_length(info, kept, 1, fn, "kept");
+  const int64_t out_elems = count_product(info, m, n, fn, "m * n");
+  const int64_t x_elems = count_product(info, m, k, fn, "m * k");
+  require_length(info, out, out_elems, fn, "out");
+  require_length(info, x, x_elems, fn, "x");
+  require_length(info, idx, k, fn, "idx");
+  const Bytes ob = bytes_of(out, out_elems), ib = bytes_of(idx, k), xb = bytes_of(x, x_elems);
+  require_disjoint(info, ob, xb, "out", "x", fn);
+  require_disjoint(info, ob, wt, "out", "wt", fn);
+  require_disjoint(info, ob, ib, "out", "idx", fn);
+  require_disjoint(info, ib, xb, "idx", "x", fn);
+  require_disjoint(info, ib, wt, "idx", "wt", fn);
+  if (bias) {
+    require_disjoint(info, ob, Bytes{bias, n * 4}, "out", "bias", fn);
+    require_disjoint(info, ib, Bytes{bias, n * 4}, "idx", "bias", fn);
+  }
+  int64_t kept_count = 0;
+  const int64_t count = cpu::threshold_select(idx.data, x.data, m, k, threshold, &kept_count);
+  cpu::sparse_matmul_im(out.data, x.data, m, k, sparse ? idx.data : nullptr, sparse ? count : k, threshold, wt.data,
+                        wdt, n, bias);
+  kept.data[0] = static_cast<double>(kept_count);
+  return Napi::Number::New(info.Env(), static_cast<double>(count));
+}
+
 // sparseMatmulIm(out, x, m, k, idx | null, count, threshold, wt, wdt, n, bias | null)
 Napi::Value SparseMatmulIm(const Napi::CallbackInfo& info) {
   constexpr const char* fn = "sparseMatmulIm";
@@ -284,6 +326,7 @@ void RegisterActivationSparseOps(Napi::Env env, Napi::Object exports) {
   exports.Set("thresholdSelect", Napi::Function::New(env, guarded<ThresholdSelect>, "thresholdSelect"));
   exports.Set("sparseGemvIm", Napi::Function::New(env, guarded<SparseGemvIm>, "sparseGemvIm"));
   exports.Set("thresholdGemvIm", Napi::Function::New(env, guarded<ThresholdGemvIm>, "thresholdGemvIm"));
+  exports.Set("thresholdMatmulIm", Napi::Function::New(env, guarded<ThresholdMatmulIm>, "thresholdMatmulIm"));
   exports.Set("sparseMatmulIm", Napi::Function::New(env, guarded<SparseMatmulIm>, "sparseMatmulIm"));
   exports.Set("gatherRowsMatmul", Napi::Function::New(env, guarded<GatherRowsMatmul>, "gatherRowsMatmul"));
   exports.Set("catsMlpGemv", Napi::Function::New(env, guarded<CatsMlpGemv>, "catsMlpGemv"));

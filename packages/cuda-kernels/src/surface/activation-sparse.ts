@@ -43,6 +43,16 @@ export interface ActivationSparseOps {
   ): number;
 
   /**
+   * thresholdSelect(idx, x, m, k, threshold, kept) then sparseMatmulIm over the union it listed
+   * (sparse = 1) or over all k inputs (sparse = 0: the dense fallback, which still counts), in one
+   * call; returns the union's size.
+   */
+  thresholdMatmulIm(
+    out: Float32Array, x: Float32Array, m: number, k: number, idx: Int32Array, threshold: number, sparse: 0 | 1,
+    wt: WeightArray, wdt: number, n: number, bias: Float32Array | null, kept: Float64Array,
+  ): number;
+
+  /**
    * out[m, n] = bias + sum over i < count of c[r, idx[i]] * wt[idx[i], :], where c is x with each
    * |x[r, j]| < threshold zeroed (threshold <= 0: none). idx = null runs all k inputs (a dense
    * input-major GEMM; count is then ignored); otherwise idx must hold every input a row keeps.
