@@ -213,7 +213,7 @@ export class TealLinear implements LinearLayer {
     const k = this.kernels();
     return {
       kind: this.kind,
-      kernel: `${k.name}:${k.variant("sparseGemvIm")}/${k.variant("sparseMatmulIm")} (sparse up to ${this.denseAbove} rows, dense input-major above${this.place ? `; one call for the ${this.fusedWith} linears of this input` : ""})`,
+      kernel: `${k.name}:${k.variant("thresholdSelect")}+${k.variant("sparseGemvIm")}/${k.variant("sparseMatmulIm")} (sparse up to ${this.denseAbove} rows, dense input-major above${this.place ? `; one call for the ${this.fusedWith} linears of this input` : ""})`,
       dtype: this.dtype,
       inFeatures: this.inFeatures,
       outFeatures: this.outFeatures,
