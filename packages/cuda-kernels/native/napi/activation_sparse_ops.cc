@@ -119,7 +119,8 @@ Napi::Value SparseGemvIm(const Napi::CallbackInfo& info) {
 // thresholdGemvIm(out, x, idx, threshold, wt, wdt, n, k, bias | null, split) -> count
 // thresholdSelect + sparseGemvIm for one token in one call. Why: decode runs this pair once per
 // TEAL linear call, and right after a weight stream has flushed the core's caches a separate
-// N-API crossing for the selection cost ~15 us (0.6 us warm): ~1.3 ms of a TinyLlama token.
+// N-API crossing for the selection cost 9-16 us (0.6-1.5 us warm): 1.5-1.8 ms of a TinyLlama f16
+// token (docs/formats/activation-sparsity.md).
 // The indices it makes are valid by construction, so they skip sparseGemvIm's index check.
 Napi::Value ThresholdGemvIm(const Napi::CallbackInfo& info) {
   constexpr const char* fn = "thresholdGemvIm";
