@@ -63,6 +63,21 @@ void require_count(const Napi::CallbackInfo& info, int64_t count, int64_t limit,
   }
 }
 
+// The thresholdGemvIm / thresholdMatmulIm calls write both out and the index scratch idx: neither
+// may share memory with an input (x, wt, bias) or with the other.
+void require_select_outputs(const Napi::CallbackInfo& info, Bytes out, Bytes idx, Bytes x, Bytes wt, const float* bias,
+                            int64_t n, const char* fn) {
+  require_disjoint(info, out, x, "out", "x", fn);
+  require_disjoint(info, out, wt, "out", "wt", fn);
+  require_disjoint(info, out, idx, "out", "idx", fn);
+  require_disjoint(info, idx, x, "idx", "x", fn);
+  require_disjoint(info, idx, wt, "idx", "wt", fn);
+  if (bias) {
+    require_disjoint(info, out, Bytes{bias, n * 4}, "out", "bias", fn);
+    require_disjoint(info, idx, Bytes{bias, n * 4}, "idx", "bias", fn);
+  }
+}
+
 // thresholdSelect(idx, x, m, k, threshold, kept | null) -> count
 Napi::Value ThresholdSelect(const Napi::CallbackInfo& info) {
   constexpr const char* fn = "thresholdSelect";
@@ -89,30 +104,48 @@ Napi::Value ThresholdSelect(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
 
+// The arguments sparseGemvIm and thresholdGemvIm share, in the same places:
+// (out, x, idx, <count | threshold>, wt, wdt, n, k, bias | null, split), with out [n] and x [k].
+struct GemvImArgs {
+  ArrayView<float> out, x;
+  ArrayView<int32_t> idx;
+  WDType wdt;
+  int64_t n, k;
+  SparseSplit split;
+  Bytes wt;
+  const float* bias;
+};
+
+GemvImArgs gemv_im_args(const Napi::CallbackInfo& info, const char* fn) {
+  GemvImArgs a;
+  a.out = f32(info, 0, fn, "out");
+  a.x = f32(info, 1, fn, "x");
+  a.idx = i32(info, 2, fn, "idx");
+  a.wdt = weight_dtype(info, 5, fn);
+  a.n = size_arg(info, 6, fn, "n");
+  a.k = size_arg(info, 7, fn, "k");
+  a.split = static_cast<SparseSplit>(enum_arg(info, 9, fn, "split", 3, "0 (auto), 1 (inputs) or 2 (columns)"));
+  a.wt = weight_view(info, 4, a.wdt, count_product(info, a.k, a.n, fn, "k * n"), fn, "wt");
+  a.bias = optional_vector(info, 8, a.n, fn, "bias");
+  require_length(info, a.out, a.n, fn, "out");
+  require_length(info, a.x, a.k, fn, "x");
+  return a;
+}
+
 // sparseGemvIm(out, x, idx, count, wt, wdt, n, k, bias | null, split)
 Napi::Value SparseGemvIm(const Napi::CallbackInfo& info) {
   constexpr const char* fn = "sparseGemvIm";
-  const auto out = f32(info, 0, fn, "out");
-  const auto x = f32(info, 1, fn, "x");
-  const auto idx = i32(info, 2, fn, "idx");
   const int64_t count = size_arg(info, 3, fn, "count");
-  const WDType wdt = weight_dtype(info, 5, fn);
-  const int64_t n = size_arg(info, 6, fn, "n");
-  const int64_t k = size_arg(info, 7, fn, "k");
-  const auto split = static_cast<SparseSplit>(enum_arg(info, 9, fn, "split", 3, "0 (auto), 1 (inputs) or 2 (columns)"));
-  const Bytes wt = weight_view(info, 4, wdt, count_product(info, k, n, fn, "k * n"), fn, "wt");
-  const float* bias = optional_vector(info, 8, n, fn, "bias");
-  require_length(info, out, n, fn, "out");
-  require_length(info, x, k, fn, "x");
-  require_count(info, count, k, fn, "k");
-  require_length(info, idx, count, fn, "idx");
-  require_indices(info, idx.data, count, k, fn);
-  const Bytes ob = bytes_of(out, n);
-  require_disjoint(info, ob, bytes_of(x, k), "out", "x", fn);
-  require_disjoint(info, ob, wt, "out", "wt", fn);
-  require_disjoint(info, ob, bytes_of(idx, count), "out", "idx", fn);
-  if (bias) require_disjoint(info, ob, Bytes{bias, n * 4}, "out", "bias", fn);
-  cpu::sparse_gemv_im(out.data, x.data, idx.data, count, wt.data, wdt, n, bias, split);
+  const GemvImArgs a = gemv_im_args(info, fn);
+  require_count(info, count, a.k, fn, "k");
+  require_length(info, a.idx, count, fn, "idx");
+  require_indices(info, a.idx.data, count, a.k, fn);
+  const Bytes ob = bytes_of(a.out, a.n);
+  require_disjoint(info, ob, bytes_of(a.x, a.k), "out", "x", fn);
+  require_disjoint(info, ob, a.wt, "out", "wt", fn);
+  require_disjoint(info, ob, bytes_of(a.idx, count), "out", "idx", fn);
+  if (a.bias) require_disjoint(info, ob, Bytes{a.bias, a.n * 4}, "out", "bias", fn);
+  cpu::sparse_gemv_im(a.out.data, a.x.data, a.idx.data, count, a.wt.data, a.wdt, a.n, a.bias, a.split);
   return info.Env().Undefined();
 }
 
@@ -124,31 +157,12 @@ Napi::Value SparseGemvIm(const Napi::CallbackInfo& info) {
 // The indices it makes are valid by construction, so they skip sparseGemvIm's index check.
 Napi::Value ThresholdGemvIm(const Napi::CallbackInfo& info) {
   constexpr const char* fn = "thresholdGemvIm";
-  const auto out = f32(info, 0, fn, "out");
-  const auto x = f32(info, 1, fn, "x");
-  const auto idx = i32(info, 2, fn, "idx");
   const float threshold = finite_arg(info, 3, fn, "threshold");
-  const WDType wdt = weight_dtype(info, 5, fn);
-  const int64_t n = size_arg(info, 6, fn, "n");
-  const int64_t k = size_arg(info, 7, fn, "k");
-  const auto split = static_cast<SparseSplit>(enum_arg(info, 9, fn, "split", 3, "0 (auto), 1 (inputs) or 2 (columns)"));
-  const Bytes wt = weight_view(info, 4, wdt, count_product(info, k, n, fn, "k * n"), fn, "wt");
-  const float* bias = optional_vector(info, 8, n, fn, "bias");
-  require_length(info, out, n, fn, "out");
-  require_length(info, x, k, fn, "x");
-  require_length(info, idx, k, fn, "idx");
-  const Bytes ob = bytes_of(out, n), ib = bytes_of(idx, k);
-  require_disjoint(info, ob, bytes_of(x, k), "out", "x", fn);
-  require_disjoint(info, ob, wt, "out", "wt", fn);
-  require_disjoint(info, ob, ib, "out", "idx", fn);
-  require_disjoint(info, ib, bytes_of(x, k), "idx", "x", fn);
-  require_disjoint(info, ib, wt, "idx", "wt", fn);
-  if (bias) {
-    require_disjoint(info, ob, Bytes{bias, n * 4}, "out", "bias", fn);
-    require_disjoint(info, ib, Bytes{bias, n * 4}, "idx", "bias", fn);
-  }
-  const int64_t count = cpu::threshold_select(idx.data, x.data, 1, k, threshold, nullptr);
-  cpu::sparse_gemv_im(out.data, x.data, idx.data, count, wt.data, wdt, n, bias, split);
+  const GemvImArgs a = gemv_im_args(info, fn);
+  require_length(info, a.idx, a.k, fn, "idx");
+  require_select_outputs(info, bytes_of(a.out, a.n), bytes_of(a.idx, a.k), bytes_of(a.x, a.k), a.wt, a.bias, a.n, fn);
+  const int64_t count = cpu::threshold_select(a.idx.data, a.x.data, 1, a.k, threshold, nullptr);
+  cpu::sparse_gemv_im(a.out.data, a.x.data, a.idx.data, count, a.wt.data, a.wdt, a.n, a.bias, a.split);
   return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
 
@@ -176,16 +190,7 @@ Napi::Value ThresholdMatmulIm(const Napi::CallbackInfo& info) {
   require_length(info, out, out_elems, fn, "out");
   require_length(info, x, x_elems, fn, "x");
   require_length(info, idx, k, fn, "idx");
-  const Bytes ob = bytes_of(out, out_elems), ib = bytes_of(idx, k), xb = bytes_of(x, x_elems);
-  require_disjoint(info, ob, xb, "out", "x", fn);
-  require_disjoint(info, ob, wt, "out", "wt", fn);
-  require_disjoint(info, ob, ib, "out", "idx", fn);
-  require_disjoint(info, ib, xb, "idx", "x", fn);
-  require_disjoint(info, ib, wt, "idx", "wt", fn);
-  if (bias) {
-    require_disjoint(info, ob, Bytes{bias, n * 4}, "out", "bias", fn);
-    require_disjoint(info, ib, Bytes{bias, n * 4}, "idx", "bias", fn);
-  }
+  require_select_outputs(info, bytes_of(out, out_elems), bytes_of(idx, k), bytes_of(x, x_elems), wt, bias, n, fn);
   int64_t kept_count = 0;
   const int64_t count = cpu::threshold_select(idx.data, x.data, m, k, threshold, &kept_count);
   cpu::sparse_matmul_im(out.data, x.data, m, k, sparse ? idx.data : nullptr, sparse ? count : k, threshold, wt.data,
