@@ -19,6 +19,18 @@
 // per step, one accumulator vector): 0.3-3% faster in a same-binary harness A/B, but 0-3% fewer
 // TinyLlama f16 tokens/s in four alternating old/new model runs; prefetching each stream's first
 // lines when a call starts: no change.
+// Where the rest of the f16 gap to the dense [out, in] GEMV is (0.91-0.92x its GB/s at 25%,
+// 2048x2048, standalone harness, cold distinct matrices per call): not in the memory pattern
+// alone. A plain read of the same pattern (4 KB rows, 25% or 65% of rows skipped at random,
+// 8 streams per thread, this walk-ordered prefetch) streams at 96-98% of a dense read; adding
+// f16 widening and FMAs to that read drops it to 92-95% of the same read over every row (with
+// or without a per-call barrier), whether the FMAs accumulate per row in registers or into an
+// accumulator vector in memory as here (in that sweep, prefetching the first lines of the row
+// after a gap one row early did not help). Tried in the kernel, no change: each 8-row FMA chain
+// split in two, rows padded to 4 KB + 128/256 B (set aliasing), skipping the partial-sum add,
+// AVX-512 (zmm widening and FMAs: +4% in the plain-read sweep above, equal in the harness with
+// this kernel's calls).
+// Worse: 4 rows per group (0.91-0.93 of the same kernel over every row, against 0.96 with 8).
 #include "cpu/avx2/activation_sparse_rows.h"
 #include "cpu/parallel.h"
 #include "sieve/activation_sparse_kernels.h"
