@@ -12,10 +12,12 @@ const NO_PROGRESS: Progress = { update() {}, stop() {} };
  * A progress bar on stderr, only for a person watching: never with --json and never when stderr
  * is not a terminal (logs, CI, tests), where redraw sequences would be noise.
  */
-export function createProgress(io: CliIo, json: boolean, label: string): Progress {
+export function createProgress(io: CliIo, json: boolean, label: string, options: { counts?: boolean } = {}): Progress {
   if (json || !io.stderr.isTTY) return NO_PROGRESS;
+  // counts: false for progress measured in fractions, where "{value}/{total}" would mean nothing.
+  const counts = options.counts ?? true ? " {value}/{total}" : "";
   const bar = new SingleBar(
-    { format: `${label} [{bar}] {percentage}% {value}/{total}`, stream: io.stderr as NodeJS.WritableStream, clearOnComplete: true, hideCursor: true },
+    { format: `${label} [{bar}] {percentage}%${counts}`, stream: io.stderr as NodeJS.WritableStream, clearOnComplete: true, hideCursor: true },
     Presets.shades_classic,
   );
   let started = false;

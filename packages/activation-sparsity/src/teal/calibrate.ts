@@ -12,7 +12,7 @@ import { BlockRunner } from "../calibration/block-runner.js";
 import { MagnitudeHistogram } from "../calibration/magnitude-histogram.js";
 import type { CalibrationInfo, StoreDType, TealAllocation, TealRecipe } from "../recipe/types.js";
 import { BlockErrorProbe } from "./block-error.js";
-import { allocationAt, greedyPath, type GreedyOptions, type GreedyPoint } from "./greedy-allocation.js";
+import { DEFAULT_GREEDY_MAX, allocationAt, greedyPath, type GreedyOptions, type GreedyPoint } from "./greedy-allocation.js";
 import { tealGroups, type TealGroup } from "./groups.js";
 
 export interface TealCalibrationOptions {
@@ -20,6 +20,10 @@ export interface TealCalibrationOptions {
   greedy?: boolean | GreedyOptions;
   /** Where the samples came from, recorded in recipes. */
   source?: string;
+  /**
+   * Blockwise progress, and while a block's greedy path runs, its average sparsity so far
+   * ("greedy": done = average reached, total = the path's max; done === total when it ends).
+   */
   onProgress?: (event: BlockwiseProgress | { layer: number; phase: "greedy"; done: number; total: number }) => void;
 }
 
@@ -93,11 +97,13 @@ export async function collectTealCalibration(model: LlamaModel, samples: Calibra
           const groups = blocks[layer]!;
           const probe = new BlockErrorProbe(model, layer, groups, groups.map((g) => g.histogram), runner, inputs, outputs);
           try {
-            paths[layer] = greedyPath(groups, (s) => probe.error(s), greedyOptions);
+            const max = greedyOptions?.max ?? DEFAULT_GREEDY_MAX;
+            const onPoint = (p: GreedyPoint): void => options.onProgress?.({ layer, phase: "greedy", done: Math.min(p.average, max), total: max });
+            paths[layer] = greedyPath(groups, (s) => probe.error(s), { ...greedyOptions, onPoint });
+            options.onProgress?.({ layer, phase: "greedy", done: max, total: max });
           } finally {
             probe.restore();
           }
-          options.onProgress?.({ layer, phase: "greedy", done: 1, total: 1 });
         }
       : undefined,
   });

@@ -27,6 +27,12 @@ describe("greedy allocation", () => {
     expect(() => allocationAt(groups, path, 0.9)).toThrow(/greedy max/);
   });
 
+  it("reports every point as the path records it", () => {
+    const seen: number[] = [];
+    const path = greedyPath(groups, (s) => s[0]! + 2 * s[1]!, { step: 0.1, max: 0.5, onPoint: (p) => seen.push(p.average) });
+    expect(seen).toEqual(path.map((p) => p.average));
+  });
+
   it("caps each group and stops when nothing can rise", () => {
     const path = greedyPath(groups, (s) => s[1]!, { step: 0.1, max: 0.99, maxGroupSparsity: 0.5 });
     expect(Math.max(...path.at(-1)!.sparsities)).toBeLessThanOrEqual(0.5);

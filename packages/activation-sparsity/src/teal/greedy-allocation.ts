@@ -29,6 +29,8 @@ export interface GreedyOptions {
   max?: number;
   /** No group goes beyond this sparsity (default 0.98). */
   maxGroupSparsity?: number;
+  /** Called with each point as the path records it (progress: a path costs ~4 block runs per point). */
+  onPoint?: (point: GreedyPoint) => void;
 }
 
 export const DEFAULT_GREEDY_STEP = 0.05;
@@ -42,6 +44,7 @@ export function greedyPath(groups: readonly TealGroup[], error: (sparsities: rea
   if (!(step > 0 && step < 1)) throw new RangeError(`greedyPath: step must be in (0, 1), got ${step}`);
   let current = groups.map(() => 0);
   const path: GreedyPoint[] = [{ average: 0, sparsities: current, error: error(current) }];
+  options.onPoint?.(path[0]!);
   let currentError = path[0]!.error;
   while (weightedSparsity(groups, current) < max - 1e-9) {
     let best: GreedyPoint | undefined;
@@ -62,6 +65,7 @@ export function greedyPath(groups: readonly TealGroup[], error: (sparsities: rea
     });
     if (!best) break; // every group is at the cap
     path.push(best);
+    options.onPoint?.(best);
     current = (best as GreedyPoint).sparsities;
     currentError = (best as GreedyPoint).error;
   }

@@ -14,7 +14,9 @@ import type { LoadedCheckpoint } from "@sieve/model";
 import { calibrationSamples, withCalibrationOptions, type CalibrationFlags } from "../calibration-options.js";
 import { printResult, type CommandContext, type ModelFlags } from "../context.js";
 import { CliUsageError } from "../errors.js";
+import { calibrationFraction, type CalibrationEvent } from "../calibration-progress.js";
 import { loadModel } from "../load-model.js";
+import { createProgress, type Progress } from "../progress.js";
 import { unitInterval } from "../option-parsers.js";
 import { withModelOptions } from "./model-options.js";
 
@@ -47,21 +49,35 @@ async function runCalibrate(ctx: CommandContext, method: string, flags: Calibrat
   if (method !== "teal" && method !== "cats" && method !== "dejavu") throw new CliUsageError(`unknown method "${method}" (teal, cats, dejavu)`, "method");
   const json = !!flags.json;
   const started = performance.now();
-  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log });
+  const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
   // The tokenizer (the checkpoint's, or --tokenizer's) is written into the output directory; taken
   // before calibration, which may fall back to a byte tokenizer that is no model's own.
   const source: LoadedCheckpoint = { ...loaded.checkpoint, tokenizer: loaded.tokenizer };
   const calibration = await calibrationSamples(loaded.model, loaded.tokenizer, flags);
-  const recipe = await calibrateRecipe(method, loaded.model, calibration.samples, calibration.source, flags);
+  const progress = createProgress(ctx.io, json, `calibrating ${method}`, { counts: false });
+  const recipe = await calibrateRecipe(method, loaded.model, calibration.samples, calibration.source, flags, progress);
+  progress.stop();
   const written = await writeActivationCheckpoint(flags.out, source, recipe);
   for (const w of written.warnings) ctx.log.warn(w);
   const out = { method, out: flags.out, recipe, files: written.files, seconds: (performance.now() - started) / 1000 };
   printResult(ctx, json, out, () => `calibrated ${method} at sparsity ${flags.sparsity} -> ${flags.out} (load it with --model ${flags.out})\n`);
 }
 
-async function calibrateRecipe(method: Method, model: Parameters<typeof calibrateTeal>[0], samples: Parameters<typeof calibrateTeal>[1], source: string, flags: CalibrateFlags): Promise<ActivationRecipe> {
-  if (method === "teal") return { activation: await calibrateTeal(model, samples, { sparsity: flags.sparsity, allocation: flags.allocation, source }) };
-  if (method === "cats") return { activation: await calibrateCats(model, samples, { sparsity: flags.sparsity, source }) };
+async function calibrateRecipe(
+  method: Method,
+  model: Parameters<typeof calibrateTeal>[0],
+  samples: Parameters<typeof calibrateTeal>[1],
+  source: string,
+  flags: CalibrateFlags,
+  progress: Progress,
+): Promise<ActivationRecipe> {
+  const layers = model.config.nLayers;
+  const onProgress = (greedy: boolean) => (e: CalibrationEvent) => progress.update(Math.round(1000 * calibrationFraction(e, layers, greedy)), 1000);
+  if (method === "teal") {
+    const greedy = flags.allocation === "greedy";
+    return { activation: await calibrateTeal(model, samples, { sparsity: flags.sparsity, allocation: flags.allocation, source, onProgress: onProgress(greedy) }) };
+  }
+  if (method === "cats") return { activation: await calibrateCats(model, samples, { sparsity: flags.sparsity, source, onProgress: onProgress(false) }) };
   // DejaVu keeps (1 - sparsity) of the MLP neurons; predictors live next to the checkpoint.
   const mlpBudget = 1 - flags.sparsity;
   const headBudget = flags.headBudget ?? 1;
