@@ -41,6 +41,15 @@ describe.skipIf(!haveAssets())("sieve prune and sieve calibrate (stories260K)", 
     expect(JSON.stringify(onlyJson(await sieve("inspect", "--model", out, "--json")))).toContain("teal");
   });
 
+  it("calibrate teal --allocation greedy --greedy-samples N measures the paths on N samples", async () => {
+    const out = join(dir, "teal-greedy");
+    const run = await sieve("calibrate", "teal", ...model, "--sparsity", "0.3", "--allocation", "greedy", "--greedy-samples", "2", ...calib, "--out", out, "--json");
+    expect(run.code, run.stderr).toBe(0);
+    const recipe = (onlyJson(run).recipe as { activation: { allocation: string; calibration: Record<string, unknown> } }).activation;
+    expect(recipe.allocation).toBe("greedy");
+    expect(recipe.calibration).toMatchObject({ samples: 4, greedySamples: 2 });
+  });
+
   it("rejects contradictory flags with a clear message", async () => {
     const run = await sieve("prune", ...model, "--sparsity", "0.5", "--pattern", "2:4", "--out", join(dir, "x"));
     expect(run.code).toBe(1);
@@ -48,5 +57,8 @@ describe.skipIf(!haveAssets())("sieve prune and sieve calibrate (stories260K)", 
     const bad = await sieve("calibrate", "nope", ...model, "--sparsity", "0.5", "--out", join(dir, "y"));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/unknown method/);
+    const notGreedy = await sieve("calibrate", "teal", ...model, "--sparsity", "0.3", "--greedy-samples", "2", "--out", join(dir, "z"));
+    expect(notGreedy.code).toBe(1);
+    expect(notGreedy.stderr).toMatch(/--greedy-samples applies only to/);
   });
 });

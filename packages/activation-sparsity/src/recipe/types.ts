@@ -14,6 +14,8 @@ export interface CalibrationInfo {
   tokens: number;
   /** e.g. "file:/data/calib.txt" or "generated:dense-model". */
   source?: string;
+  /** Greedy TEAL allocation measured block errors on only the first this many samples. */
+  greedySamples?: number;
 }
 
 export interface TealRecipe {
