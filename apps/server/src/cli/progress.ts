@@ -14,8 +14,9 @@ const NO_PROGRESS: Progress = { update() {}, stop() {} };
  */
 export function createProgress(io: CliIo, json: boolean, label: string, options: { counts?: boolean } = {}): Progress {
   if (json || !io.stderr.isTTY) return NO_PROGRESS;
-  // counts: false for progress measured in fractions, where "{value}/{total}" would mean nothing.
-  const counts = options.counts ?? true ? " {value}/{total}" : "";
+  // counts: false for progress measured in fractions, where "{value}/{total}" would mean nothing;
+  // such bars (long calibrations) show the estimated time left instead.
+  const counts = options.counts ?? true ? " {value}/{total}" : " | ETA {eta_formatted}";
   const bar = new SingleBar(
     { format: `${label} [{bar}] {percentage}%${counts}`, stream: io.stderr as NodeJS.WritableStream, clearOnComplete: true, hideCursor: true },
     Presets.shades_classic,
