@@ -15,7 +15,7 @@ import { calibrationSamples, withCalibrationOptions, type CalibrationFlags } fro
 import { printResult, type CommandContext, type ModelFlags } from "../context.js";
 import { CliUsageError } from "../errors.js";
 import { calibrationFraction, type CalibrationEvent } from "../calibration-progress.js";
-import { loadModel } from "../load-model.js";
+import { loadModel, requireTokenizer } from "../load-model.js";
 import { createProgress, type Progress } from "../progress.js";
 import { positiveInteger, unitInterval } from "../option-parsers.js";
 import { withModelOptions } from "./model-options.js";
@@ -62,7 +62,7 @@ async function runCalibrate(ctx: CommandContext, method: string, flags: Calibrat
   // The tokenizer (the checkpoint's, or --tokenizer's) is written into the output directory; taken
   // before calibration, which may fall back to a byte tokenizer that is no model's own.
   const source: LoadedCheckpoint = { ...loaded.checkpoint, tokenizer: loaded.tokenizer };
-  const calibration = await calibrationSamples(loaded.model, loaded.tokenizer, flags);
+  const calibration = await calibrationSamples(loaded.model, requireTokenizer(loaded, ctx.log), flags);
   const progress = createProgress(ctx.io, json, `calibrating ${method}`, { counts: false });
   const recipe = await calibrateRecipe(method, loaded.model, calibration.samples, calibration.source, flags, progress);
   progress.stop();

@@ -4,7 +4,7 @@ import { pruneModel, pruneStructured, savePrunedCheckpoint, type PruneMethod, ty
 import { calibrationSamples, withCalibrationOptions, type CalibrationFlags } from "../calibration-options.js";
 import { printResult, type CommandContext, type ModelFlags } from "../context.js";
 import { CliUsageError } from "../errors.js";
-import { loadModel } from "../load-model.js";
+import { loadModel, requireTokenizer } from "../load-model.js";
 import { unitInterval } from "../option-parsers.js";
 import { createProgress } from "../progress.js";
 import { withModelOptions } from "./model-options.js";
@@ -53,10 +53,11 @@ async function runPrune(ctx: CommandContext, flags: PruneFlags): Promise<void> {
   }
   const started = performance.now();
   const loaded = await loadModel(flags.model, { tokenizer: flags.tokenizer, log: ctx.log, progress: createProgress(ctx.io, json, "loading") });
-  // The tokenizer (the checkpoint's, or --tokenizer's) is written into the output directory.
+  // The tokenizer (the checkpoint's, or --tokenizer's) is written into the output directory; taken
+  // before calibration, which may fall back to a byte tokenizer that is no model's own.
   const source: LoadedCheckpoint = { ...loaded.checkpoint, tokenizer: loaded.tokenizer };
   const needsCalibration = flags.method !== "magnitude" || flags.reconstruct || flags.allocation === "owl" || !!flags.structured;
-  const calibration = needsCalibration ? await calibrationSamples(loaded.model, loaded.tokenizer, flags) : undefined;
+  const calibration = needsCalibration ? await calibrationSamples(loaded.model, requireTokenizer(loaded, ctx.log), flags) : undefined;
   const recipe = {
     method: flags.method,
     sparsity: flags.sparsity,
