@@ -24,10 +24,9 @@ export function withCalibrationOptions(command: Command): Command {
     .option("--seed <n>", "seed of the sample offsets / generation", nonNegativeInteger, 1);
 }
 
-export async function calibrationSamples(model: LlamaModel, tokenizer: Tokenizer | undefined, flags: CalibrationFlags): Promise<{ samples: CalibrationSamples; source: string }> {
+export async function calibrationSamples(model: LlamaModel, tokenizer: Tokenizer, flags: CalibrationFlags): Promise<{ samples: CalibrationSamples; source: string }> {
   if (flags.calib && flags.calibGenerate) throw new CliUsageError("give either --calib or --calib-generate, not both", "--calib");
   const length = Math.min(flags.seqLen, model.config.maxSeqLen);
-  if (!tokenizer) throw new CliUsageError("calibration needs a tokenizer: give --tokenizer", "--tokenizer");
   if (flags.calib) {
     return { samples: await calibrationFromTextFile(tokenizer, flags.calib, { samples: flags.samples, length, seed: flags.seed }), source: `file:${flags.calib}` };
   }
