@@ -12,9 +12,9 @@ import {
 } from "@sieve/activation-sparsity";
 import type { LoadedCheckpoint } from "@sieve/model";
 import { calibrationSamples, withCalibrationOptions, type CalibrationFlags } from "../calibration-options.js";
+import { calibrationFraction, type CalibrationEvent } from "../calibration-progress.js";
 import { printResult, type CommandContext, type ModelFlags } from "../context.js";
 import { CliUsageError } from "../errors.js";
-import { calibrationFraction, type CalibrationEvent } from "../calibration-progress.js";
 import { loadModel, requireTokenizer } from "../load-model.js";
 import { createProgress, type Progress } from "../progress.js";
 import { positiveInteger, unitInterval } from "../option-parsers.js";
