@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_common.h"
 #include "check_common.h"
 #include "cpu/half.h"
 #include "cuda/gemv.cuh"
@@ -21,13 +22,12 @@
 #include "cuda/rope.cuh"
 
 namespace gpucheck {
-namespace {
 
 using sieve::WDType;
 namespace dev = sieve::cuda::detail;
 
 // Mean milliseconds per call of fn(i) (i = call index, for rotating buffers).
-double time_ms(const std::function<void(int)>& fn, double target_ms = 100.0, int max_iters = 500) {
+double time_ms(const std::function<void(int)>& fn, double target_ms, int max_iters) {
   cudaEvent_t start, stop;
   GPU_OK(cudaEventCreate(&start));
   GPU_OK(cudaEventCreate(&stop));
@@ -48,6 +48,38 @@ double time_ms(const std::function<void(int)>& fn, double target_ms = 100.0, int
   GPU_OK(cudaEventDestroy(start));
   GPU_OK(cudaEventDestroy(stop));
   return total / iters;
+}
+
+double graph_time_ms(const std::function<void(int, cudaStream_t)>& fn, int calls, double target_ms) {
+  cudaStream_t stream;
+  GPU_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  GPU_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  for (int i = 0; i < calls; ++i) fn(i, stream);
+  GPU_OK(cudaStreamEndCapture(stream, &graph));
+  GPU_OK(cudaGraphInstantiate(&exec, graph, 0));
+  cudaEvent_t start, stop;
+  GPU_OK(cudaEventCreate(&start));
+  GPU_OK(cudaEventCreate(&stop));
+  const auto replay_ms = [&](int replays) {
+    GPU_OK(cudaEventRecord(start, stream));
+    for (int r = 0; r < replays; ++r) GPU_OK(cudaGraphLaunch(exec, stream));
+    GPU_OK(cudaEventRecord(stop, stream));
+    GPU_OK(cudaEventSynchronize(stop));
+    float ms = 0;
+    GPU_OK(cudaEventElapsedTime(&ms, start, stop));
+    return static_cast<double>(ms);
+  };
+  replay_ms(2);  // warm-up
+  const int replays = std::clamp(static_cast<int>(target_ms / std::max(replay_ms(1), 1e-3)), 5, 500);
+  const double per_call = replay_ms(replays) / replays / calls;
+  GPU_OK(cudaEventDestroy(start));
+  GPU_OK(cudaEventDestroy(stop));
+  GPU_OK(cudaGraphExecDestroy(exec));
+  GPU_OK(cudaGraphDestroy(graph));
+  GPU_OK(cudaStreamDestroy(stream));
+  return per_call;
 }
 
 // A device buffer of `bytes` random values: one 16 MiB host chunk of normal f32 values (or their
@@ -103,6 +135,8 @@ BenchResult result(const DeviceFacts& d, const std::string& op, const std::strin
   r.memory_bound = memory_bound;
   return r;
 }
+
+namespace {
 
 void bench_gemv(Report& report, Rng& rng, int64_t n, int64_t k, WDType dt) {
   const size_t esize = dt == WDType::F32 ? 4 : 2;
@@ -294,6 +328,8 @@ void run_bench(Report& report, bool quick) {
     bench_attention(report, rng, "decode", 64, 2048, 1, 32, 8, 128, 0);
     bench_attention(report, rng, "prefill", 1, 2048, 2048, 32, 8, 128, 0);
   }
+
+  run_teal_bench(report, quick);
 }
 
 }  // namespace gpucheck

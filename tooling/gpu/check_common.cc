@@ -66,6 +66,10 @@ void Report::add(const BenchResult& r) {
     std::printf("  %-15s %-22s %-52s %9.4f ms  %8.1f GB/s  %5.1f%% of D2D copy\n", r.op.c_str(), r.kernel.c_str(),
                 r.shape.c_str(), r.ms, r.gbps, 100.0 * r.of_roofline);
   }
+  if (r.speedup > 0) {
+    std::printf("  %-15s %-22s %.2fx vs dense gemv; byte ceiling %.2fx; %.0f%% of the ceiling\n", "", "", r.speedup,
+                r.ceiling, 100.0 * r.speedup / r.ceiling);
+  }
   std::fflush(stdout);
 }
 
@@ -130,8 +134,9 @@ void Report::write_json(const std::string& path) const {
     j << (i ? ",\n    " : "\n    ") << "{\"op\": " << quote(r.op) << ", \"kernel\": " << quote(r.kernel)
       << ", \"shape\": " << quote(r.shape) << ", \"ms\": " << num(r.ms) << ", \"bytes\": " << num(r.bytes)
       << ", \"flops\": " << num(r.flops) << ", \"GBps\": " << num(r.gbps) << ", \"TFLOPs\": " << num(r.tflops)
-      << ", \"ofD2dCopy\": " << num(r.of_roofline) << ", \"memoryBound\": " << (r.memory_bound ? "true" : "false")
-      << "}";
+      << ", \"ofD2dCopy\": " << num(r.of_roofline) << ", \"memoryBound\": " << (r.memory_bound ? "true" : "false");
+    if (r.speedup > 0) j << ", \"speedupVsDense\": " << num(r.speedup) << ", \"byteCeiling\": " << num(r.ceiling);
+    j << "}";
   }
   j << "\n  ]\n}\n";
   std::ofstream f(path);

@@ -128,6 +128,10 @@ struct BenchResult {
   double tflops = 0;
   double of_roofline = 0;  // gbps / measured device-to-device bandwidth
   bool memory_bound = true;  // judged by bytes (GB/s) rather than by FLOP/s
+  // Sparse kernels only (0 otherwise): time of the dense kernel on the same problem / this time,
+  // and the byte-count ceiling of that ratio (dense bytes / bytes this call reads).
+  double speedup = 0;
+  double ceiling = 0;
 };
 
 struct DeviceFacts {
@@ -153,10 +157,13 @@ struct Report {
   void write_json(const std::string& path) const;
 };
 
-// The parts of the run (parity_cases.cc, bench_cases.cc). `only` is a comma-separated list of
-// parity groups (gemv, matmul, rms_norm, rope, attention); empty runs them all.
+// The parts of the run (parity_cases.cc, bench_cases.cc, teal_cases.cc). `only` is a
+// comma-separated list of parity groups (gemv, matmul, rms_norm, rope, attention, teal); empty
+// runs them all.
 void run_parity(Report& report, const std::string& dump_dir, const std::string& only);
 void run_bench(Report& report, bool quick);
+void run_teal_parity(Report& report);
+void run_teal_bench(Report& report, bool quick);
 void measure_device(DeviceFacts& facts);
 
 }  // namespace gpucheck

@@ -6,7 +6,7 @@
 //     PATH / --json  where the JSON report goes (default $OUT/gpu_check.json, else ./gpu_check.json)
 //     --dump DIR     also write one GEMV and one attention case as raw .bin files for torch_check.py
 //     --quick        fewer timings;  --no-bench  parity only
-//     --only GROUPS  parity groups to run, comma-separated: gemv,matmul,rms_norm,rope,attention
+//     --only GROUPS  parity groups to run, comma-separated: gemv,matmul,rms_norm,rope,attention,teal
 //                    (none: timings only)
 //
 // Exit codes: 0 all parity cases passed; 1 some failed; 2 no usable CUDA device (nothing was

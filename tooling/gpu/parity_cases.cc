@@ -375,6 +375,7 @@ void run_parity(Report& report, const std::string& dump_dir, const std::string& 
     Rng rng(105);
     attention_cases(report, rng, dump_dir);
   }
+  if (wanted("teal")) run_teal_parity(report);
 }
 
 }  // namespace gpucheck

@@ -53,7 +53,7 @@ if [ "$rc" -eq 3 ]; then
   # A kernel fault poisons the CUDA context for the rest of the process: run each parity group,
   # then the timings, in a process of its own so that everything else still reports.
   say "an error stopped the run; rerunning each part in its own process (gpu_check_<part>.json)"
-  for part in gemv matmul rms_norm rope attention; do
+  for part in gemv matmul rms_norm rope attention teal; do
     "$BUILD/gpu_check" --no-bench --only "$part" --json "$DEST/gpu_check_$part.json" 2>&1 | tee -a "$LOG"
   done
   "$BUILD/gpu_check" --only none --json "$DEST/gpu_check_bench.json" "$@" 2>&1 | tee -a "$LOG"
@@ -66,5 +66,12 @@ if [ -f "$DEST/dump/gemv_meta.json" ] && python3 -c 'import torch' >/dev/null 2>
 else
   say "torch cross-check skipped (no PyTorch or no dump)"
 fi
+# The dense peer for the TEAL timings (cuBLAS through PyTorch), unless only parity was asked for.
+case " $* " in
+  *" --no-bench "*) ;;
+  *) if python3 -c 'import torch; assert torch.cuda.is_available()' >/dev/null 2>&1; then
+       python3 "$ROOT/tooling/gpu/torch_bench.py" "$DEST" 2>&1 | tee -a "$LOG"
+     fi ;;
+esac
 say "total: $(($(date +%s) - t0)) s; log $LOG; report $DEST/gpu_check.json"
 exit "$rc"

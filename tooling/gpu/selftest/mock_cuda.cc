@@ -10,12 +10,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
+#include "cuda/activation_sparse_gemv.cuh"
 #include "cuda/gemv.cuh"
 #include "cuda/matmul.cuh"
 #include "cuda/paged_attention.cuh"
 #include "cuda/rms_norm.cuh"
 #include "cuda/rope.cuh"
+#include "sieve/activation_sparse_kernels.h"
 #include "sieve/cuda_kernels.h"
 
 namespace {
@@ -85,6 +88,26 @@ cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t a, cudaEvent_t b) {
   return cudaSuccess;
 }
 
+// Streams and graphs: launches run at once (the mock kernels are synchronous), so a "captured"
+// graph is empty and replaying it costs nothing. Graph timings are meaningless here, as all are.
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned int) {
+  *s = nullptr;
+  return cudaSuccess;
+}
+cudaError_t cudaStreamDestroy(cudaStream_t) { return cudaSuccess; }
+cudaError_t cudaStreamBeginCapture(cudaStream_t, cudaStreamCaptureMode) { return cudaSuccess; }
+cudaError_t cudaStreamEndCapture(cudaStream_t, cudaGraph_t* g) {
+  *g = nullptr;
+  return cudaSuccess;
+}
+cudaError_t cudaGraphInstantiate(cudaGraphExec_t* e, cudaGraph_t, unsigned long long) {
+  *e = nullptr;
+  return cudaSuccess;
+}
+cudaError_t cudaGraphLaunch(cudaGraphExec_t, cudaStream_t) { return cudaSuccess; }
+cudaError_t cudaGraphExecDestroy(cudaGraphExec_t) { return cudaSuccess; }
+cudaError_t cudaGraphDestroy(cudaGraph_t) { return cudaSuccess; }
+
 }  // extern "C"
 
 namespace sieve::cuda {
@@ -107,6 +130,35 @@ void launch_gemv(float* out, const float* x, const void* w, WDType wdt, int64_t 
   if (n > 0 && std::getenv("SIEVE_MOCK_BREAK") != nullptr) out[n - 1] += 1.0f;
 }
 const char* gemv_variant(const float*, const void*, WDType, int64_t) { return "mock-avx2"; }
+
+void launch_sparse_gemv_im(float* out, const float* x, const int32_t* idx, int64_t count, const void* wt, WDType wdt,
+                           int64_t n, const float* bias, const SparseGemvLaunch&) {
+  if (static_cast<double>(count) * n <= kMaxWork) {
+    cpu::avx2::sparse_gemv_im(out, x, idx, count, wt, wdt, n, bias, SparseSplit::Auto);
+  }
+}
+void launch_threshold_gemv_im(float* out, const float* x, float threshold, const void* wt, WDType wdt, int64_t k,
+                              int64_t n, const float* bias, const SparseGemvLaunch& how) {
+  std::vector<int32_t> idx(static_cast<size_t>(k));
+  const int64_t count = k > 0 ? cpu::threshold_select(idx.data(), x, 1, k, threshold, nullptr) : 0;
+  launch_sparse_gemv_im(out, x, idx.data(), count, wt, wdt, n, bias, how);
+}
+void launch_sparse_gemv_out_init(float* out, const float* bias, int64_t n, cudaStream_t) {
+  for (int64_t c = 0; c < n; ++c) out[c] = bias != nullptr ? bias[c] : 0.0f;
+}
+SparseGemvScratch alloc_sparse_gemv_scratch(int64_t n_max) {
+  SparseGemvScratch s;
+  s.n_max = n_max;
+  s.sums = static_cast<float*>(std::calloc(static_cast<size_t>(n_max), sizeof(float)));
+  s.arrivals = static_cast<unsigned*>(std::calloc(static_cast<size_t>(n_max), sizeof(unsigned)));
+  return s;
+}
+void free_sparse_gemv_scratch(SparseGemvScratch& s) {
+  std::free(s.sums);
+  std::free(s.arrivals);
+  s = SparseGemvScratch{};
+}
+const char* activation_sparse_gemv_variant(const void*, WDType, int64_t, bool) { return "mock-avx2"; }
 
 void launch_matmul(float* out, const float* x, const void* w, WDType wdt, int64_t m, int64_t n, int64_t k,
                    const float* bias, cudaStream_t, MatmulVariant) {
@@ -141,6 +193,14 @@ void matmul(float* out, const float* x, const void* w, WDType wdt, int64_t m, in
 }
 void gemv(float* out, const float* x, const void* w, WDType wdt, int64_t n, int64_t k, const float* bias) {
   detail::launch_gemv(out, x, w, wdt, n, k, bias, nullptr);
+}
+void threshold_gemv_im(float* out, const float* x, float threshold, const void* wt, WDType wdt, int64_t k, int64_t n,
+                       const float* bias) {
+  detail::launch_threshold_gemv_im(out, x, threshold, wt, wdt, k, n, bias);
+}
+void sparse_gemv_im(float* out, const float* x, const int32_t* idx, int64_t count, const void* wt, WDType wdt,
+                    int64_t n, const float* bias) {
+  detail::launch_sparse_gemv_im(out, x, idx, count, wt, wdt, n, bias);
 }
 void rms_norm(float* out, const float* x, const float* weight, int64_t rows, int64_t dim, float eps) {
   detail::launch_rms_norm(out, x, weight, rows, dim, eps, nullptr);
