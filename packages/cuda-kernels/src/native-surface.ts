@@ -41,6 +41,20 @@ export interface NativeCudaOps {
     tokenSeq: Int32Array, tokenPos: Int32Array, numTokens: number, nHeads: number, nKvHeads: number,
     headDim: number, pageSize: number, maxPagesPerSeq: number, scale: number,
   ): void;
+  /**
+   * TEAL at decode on the GPU: out[n] = bias + sum of x[j] * wt[j, :] over the inputs with
+   * |x[j]| >= threshold (x[j] != 0 when threshold <= 0), wt input-major [k, n]. The selection runs
+   * in the kernel; the rows of skipped inputs are never read.
+   */
+  thresholdGemvIm(
+    out: Float32Array, x: Float32Array, threshold: number, wt: WeightArray, wdt: number, n: number, k: number,
+    bias: Float32Array | null,
+  ): void;
+  /** out[n] = bias + sum over i < count of x[idx[i]] * wt[idx[i], :] (idx in [0, k)). */
+  sparseGemvIm(
+    out: Float32Array, x: Float32Array, idx: Int32Array, count: number, wt: WeightArray, wdt: number, n: number,
+    k: number, bias: Float32Array | null,
+  ): void;
 }
 
 export interface NativeAddon extends SparseWeightOps, ActivationSparseOps {

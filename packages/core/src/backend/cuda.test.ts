@@ -1,7 +1,8 @@
 /**
  * The CUDA kernels behind addon.cuda.* (host arrays in, host arrays out) against the native CPU
- * kernels: gemv and matmul for every weight dtype with odd shapes, rmsNorm, rope in both styles
- * with partial rotary, and paged attention with GQA/MQA over shuffled pages and ragged batches.
+ * kernels: gemv and matmul for every weight dtype with odd shapes, TEAL's sparse GEMV (threshold
+ * and index-list entry points), rmsNorm, rope in both styles with partial rotary, and paged
+ * attention with GQA/MQA over shuffled pages and ragged batches.
  * These skip, saying why, when the addon is missing or no CUDA device is usable; the full GPU
  * check (timings included) is tooling/gpu/run.sh.
  *
@@ -68,6 +69,8 @@ describe.skipIf(!native)("CUDA status", () => {
       ["rmsNorm", () => addon.cuda.rmsNorm(f(4), f(4), f(2), 2, 2, 1e-5)],
       ["rope", () => addon.cuda.rope(f(4), i(1), 1, 1, 4, f(2), 0)],
       ["pagedAttention", () => addon.cuda.pagedAttention(f(2), f(2), f(2), f(2), i(1), i(1), i(1), 1, 1, 1, 2, 1, 1, 1)],
+      ["thresholdGemvIm", () => addon.cuda.thresholdGemvIm(f(2), f(3), 0.5, f(6), 0, 2, 3, null)],
+      ["sparseGemvIm", () => addon.cuda.sparseGemvIm(f(2), f(3), i(1), 1, f(6), 0, 2, 3, null)],
     ];
     for (const [name, call] of calls) {
       let message = "";
@@ -103,6 +106,39 @@ describe.skipIf(!cudaReady)(`CUDA kernels match the native CPU kernels${cudaRead
         expect(relativeError(got, want), `${dtype} n=${n} k=${k}`).toBeLessThan(F32_BOUND);
       }
     }
+  });
+
+  it("TEAL sparse GEMV (thresholdGemvIm, sparseGemvIm): every dtype, odd shapes, several sparsities", () => {
+    const rng = new Rng(907);
+    const addon = nb.addon;
+    // [k, n, fraction of inputs under the threshold, bias]
+    const cases: Array<[number, number, number, boolean]> = [
+      [1, 1, 0, false], [7, 9, 0.5, true], [300, 257, 0.4, true], [513, 64, 0.9, false], [600, 96, 1, true], [1000, 1000, 0.65, true],
+    ];
+    for (const dtype of DTYPES) {
+      for (const [k, n, sparsity, withBias] of cases) {
+        const x = randomF32(rng, k);
+        const wt = randomWeights(rng, k * n, dtype).data;
+        const bias = withBias ? randomF32(rng, n) : null;
+        const sorted = Array.from(x, Math.abs).sort((a, b) => a - b);
+        const threshold = sparsity >= 1 ? 2 * sorted[k - 1]! + 1 : sparsity > 0 ? sorted[Math.floor(sparsity * k)]! : 0;
+        const idx = new Int32Array(k);
+        const want = new Float32Array(n);
+        const count = addon.thresholdGemvIm(want, x, idx, threshold, wt, WEIGHT_DTYPE_CODE[dtype], n, k, bias, 0);
+        const got = new Float32Array(n).fill(NaN);
+        cuda.thresholdGemvIm(got, x, threshold, wt, WEIGHT_DTYPE_CODE[dtype], n, k, bias);
+        expect(relativeError(got, want), `threshold ${dtype} k=${k} n=${n} s=${sparsity}`).toBeLessThan(F32_BOUND);
+        got.fill(NaN);
+        cuda.sparseGemvIm(got, x, idx, count, wt, WEIGHT_DTYPE_CODE[dtype], n, k, bias);
+        expect(relativeError(got, want), `index list ${dtype} k=${k} n=${n} s=${sparsity}`).toBeLessThan(F32_BOUND);
+      }
+    }
+  });
+
+  it("sparseGemvIm refuses an index outside [0, k) before touching the device", () => {
+    const idx = Int32Array.of(0, 5);
+    expect(() => cuda.sparseGemvIm(new Float32Array(2), new Float32Array(3), idx, 2, new Float32Array(6), 0, 2, 3, null))
+      .toThrow(/idx\[1\] = 5 is outside \[0, k = 3\)/);
   });
 
   it("matmul: every dtype, odd shapes below and above the 128x128 tiles", () => {

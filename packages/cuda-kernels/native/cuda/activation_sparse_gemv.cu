@@ -5,9 +5,18 @@
 // (each warp row-load is 512 contiguous bytes), with 8 rows' loads in flight per lane. The warps'
 // partial sums meet in shared memory and one atomicAdd per column adds the block's share: either
 // to out, which a small kernel first sets to the bias (two launches), or to a zeroed scratch whose
-// last-arriving block per tile writes out (one launch; measured ~3 us cheaper per call on an H200,
-// where the extra launch alone costs as much as a 4096-column f16 row block). Rows are read with
-// the streaming hint: each weight byte is used once per token.
+// last-arriving block per tile writes out (one launch). On an H200 one launch saved 0.5-0.7 us on
+// the qkv and o projections at 50% and cost 1.4 us on gate+up (the last blocks' tail over 112
+// tiles); the block as a whole was faster with it. Rows are read with the streaming hint: each
+// weight byte is used once per token.
+//
+// Measured on an H200 (docs/results/gpu-h200.md) and not kept: 128 or 512 candidates per block
+// (256 is best or within noise on every Llama-3-8B linear); a register cap allowing only 2 blocks
+// per SM (the o projection at 0% took 19.5 us against 12.0 with 4 blocks); half-warp rows, i.e.
+// half-width tiles and twice the blocks (qkv at 50% 12.9 us against 11.1, gate+up 36.9 against
+// 33.5). Small matrices (qkv, o) stay latency-bound: each block's select / stream / reduce /
+// arrive chain is a few dependent memory round trips, and the dense GEMV there is too (72% of
+// the copy rate on the o projection).
 #include "cuda/activation_sparse_gemv.cuh"
 #include "cuda/common.cuh"
 

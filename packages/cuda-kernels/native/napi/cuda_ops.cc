@@ -347,6 +347,75 @@ Napi::Value PagedAttention(const Napi::CallbackInfo& info) {
   });
 }
 
+// The operands both TEAL entry points share: out[n], x[k], an input-major wt[k, n], bias | null.
+struct TealOperands {
+  ArrayView<float> out, x;
+  WDType wdt;
+  WeightView wt;
+  int64_t n, k;
+  const float* bias;
+};
+
+TealOperands teal_operands(const Napi::CallbackInfo& info, int wt_at, const char* fn) {
+  TealOperands a{f32(info, 0, fn, "out"), f32(info, 1, fn, "x"), weight_dtype_arg(info, wt_at + 1, fn), {}, 0, 0, nullptr};
+  a.wt = weight_arg(info, wt_at, a.wdt, fn);
+  a.n = size_arg(info, wt_at + 2, fn, "n");
+  a.k = size_arg(info, wt_at + 3, fn, "k");
+  require_length(info, a.out, a.n, fn, "out");
+  require_length(info, a.x, a.k, fn, "x");
+  require_weight_length(info, a.wt, checked_product(info, a.k, a.n, fn, "k * n"), fn);
+  a.bias = bias_arg(info, wt_at + 4, a.n, fn);
+  return a;
+}
+
+// Runs one TEAL product on device copies of the operands: launch(out, x, wt, bias) on device pointers.
+template <typename Launch>
+Napi::Value run_teal(const Napi::CallbackInfo& info, const char* fn, const TealOperands& a, Launch&& launch) {
+  return run(info, fn, [&] {
+    auto d_x = DeviceBuffer::from_host(a.x.data, f32_bytes(a.k));
+    auto d_wt = DeviceBuffer::from_host(a.wt.data, static_cast<size_t>(a.k * a.n) * a.wt.bytes_per_element);
+    auto d_bias = DeviceBuffer::from_host(a.bias, a.bias ? f32_bytes(a.n) : 0);
+    DeviceBuffer d_out(f32_bytes(a.n));
+    launch(d_out.as<float>(), d_x.as<float>(), d_wt.as<void>(), a.bias ? d_bias.as<float>() : nullptr);
+    d_out.to_host(a.out.data, f32_bytes(a.n));
+  });
+}
+
+// thresholdGemvIm(out, x, threshold, wt, wdt, n, k, bias | null): TEAL at decode, the selection
+// inside the kernel (|x[j]| >= threshold; x[j] != 0 when threshold <= 0); wt is input-major [k, n].
+Napi::Value ThresholdGemvIm(const Napi::CallbackInfo& info) {
+  constexpr const char* fn = "thresholdGemvIm";
+  require_cuda(info, fn);
+  const double threshold = number_arg(info, 2, fn, "threshold");
+  if (!std::isfinite(threshold)) throw Napi::RangeError::New(info.Env(), where(fn, 2) + " (threshold) must be finite");
+  const TealOperands a = teal_operands(info, 3, fn);
+  return run_teal(info, fn, a, [&](float* out, const float* x, const void* wt, const float* bias) {
+    cuda::threshold_gemv_im(out, x, static_cast<float>(threshold), wt, a.wdt, a.k, a.n, bias);
+  });
+}
+
+// sparseGemvIm(out, x, idx, count, wt, wdt, n, k, bias | null): the same over the inputs idx[0, count).
+Napi::Value SparseGemvIm(const Napi::CallbackInfo& info) {
+  constexpr const char* fn = "sparseGemvIm";
+  require_cuda(info, fn);
+  const auto idx = i32(info, 2, fn, "idx");
+  const int64_t count = size_arg(info, 3, fn, "count");
+  const TealOperands a = teal_operands(info, 4, fn);
+  require_length(info, idx, count, fn, "idx");
+  // An index out of range would fault on the device and poison the context: refuse it here.
+  for (int64_t i = 0; i < count; ++i) {
+    if (idx.data[i] < 0 || idx.data[i] >= a.k) {
+      throw Napi::RangeError::New(info.Env(), std::string("cuda.") + fn + ": idx[" + std::to_string(i) + "] = " +
+                                                  std::to_string(idx.data[i]) + " is outside [0, k = " +
+                                                  std::to_string(a.k) + ")");
+    }
+  }
+  return run_teal(info, fn, a, [&](float* out, const float* x, const void* wt, const float* bias) {
+    auto d_idx = DeviceBuffer::from_host(idx.data, i32_bytes(count));
+    cuda::sparse_gemv_im(out, x, d_idx.as<int32_t>(), count, wt, a.wdt, a.n, bias);
+  });
+}
+
 #else  // !SIEVE_WITH_CUDA
 
 // Built without nvcc: each function only reports why (require_cuda always throws here).
@@ -359,6 +428,8 @@ Napi::Value Gemv(const Napi::CallbackInfo& info) { return Unavailable(info, "gem
 Napi::Value RmsNorm(const Napi::CallbackInfo& info) { return Unavailable(info, "rmsNorm"); }
 Napi::Value Rope(const Napi::CallbackInfo& info) { return Unavailable(info, "rope"); }
 Napi::Value PagedAttention(const Napi::CallbackInfo& info) { return Unavailable(info, "pagedAttention"); }
+Napi::Value ThresholdGemvIm(const Napi::CallbackInfo& info) { return Unavailable(info, "thresholdGemvIm"); }
+Napi::Value SparseGemvIm(const Napi::CallbackInfo& info) { return Unavailable(info, "sparseGemvIm"); }
 
 #endif  // SIEVE_WITH_CUDA
 
@@ -371,6 +442,8 @@ void RegisterCudaOps(Napi::Env env, Napi::Object exports) {
   c.Set("rmsNorm", Napi::Function::New(env, RmsNorm, "rmsNorm"));
   c.Set("rope", Napi::Function::New(env, Rope, "rope"));
   c.Set("pagedAttention", Napi::Function::New(env, PagedAttention, "pagedAttention"));
+  c.Set("thresholdGemvIm", Napi::Function::New(env, ThresholdGemvIm, "thresholdGemvIm"));
+  c.Set("sparseGemvIm", Napi::Function::New(env, SparseGemvIm, "sparseGemvIm"));
   exports.Set("cuda", c);
 }
 
