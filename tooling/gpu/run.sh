@@ -6,7 +6,9 @@
 #   tooling/gpu/run.sh [extra gpu_check args, e.g. --quick or --no-bench]
 #
 # Environment: SIEVE_CUDA_ARCHS (default 90), BUILD_DIR (default $TMPDIR/sieve-gpu-build),
-# OUT (if set: gpu_check.log, gpu_check.json and the dumps go there).
+# OUT (if set: gpu_check.log, gpu_check.json and the dumps go there), SANITIZE (a list of
+# compute-sanitizer tools, e.g. "memcheck racecheck synccheck initcheck": each then reruns the
+# parity cases under that tool, log sanitize_<tool>.log; any error reported makes the exit 1).
 # Exit code: the driver's (0 pass, 1 parity failure, 2 no usable CUDA device, 3 error), 4 when
 # the build fails, 1 when only the PyTorch cross-check disagrees.
 set -uo pipefail
@@ -73,5 +75,14 @@ case " $* " in
        python3 "$ROOT/tooling/gpu/torch_bench.py" "$DEST" 2>&1 | tee -a "$LOG"
      fi ;;
 esac
+for tool in ${SANITIZE:-}; do
+  CS="$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)"
+  slog="$DEST/sanitize_$tool.log"
+  "$CS" --tool "$tool" --print-limit 20 --error-exitcode 9 "$BUILD/gpu_check" --no-bench \
+    --json "$BUILD/sanitize_$tool.json" >"$slog" 2>&1
+  src=$?
+  say "compute-sanitizer $tool: exit $src, $(grep -c '^  PASS' "$slog") parity cases passed; $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$slog" | tail -1)"
+  if [ "$src" -ne 0 ] && [ "$rc" -eq 0 ]; then rc=1; fi
+done
 say "total: $(($(date +%s) - t0)) s; log $LOG; report $DEST/gpu_check.json"
 exit "$rc"
