@@ -8,7 +8,8 @@
 // Timing: the linears of one Llama-3-8B block at batch 1 (fused qkv, o, fused gate+up, down; f16),
 // dense GEMV and TEAL at 0/25/40/50/65% input sparsity in the same run, on the same weight bytes
 // (rotated over > 3x L2). Each TEAL row prints its speedup over the dense GEMV next to the byte
-// ceiling (dense bytes / bytes read), and a last row per sparsity sums the block.
+// ceiling (dense bytes / bytes read); the block's sums follow, launched call by call and replayed
+// from CUDA graphs. Without --quick, a sweep per linear shows where a call's time goes.
 #include <algorithm>
 #include <cmath>
 #include <string>
