@@ -50,7 +50,7 @@ export interface NativeCudaOps {
     out: Float32Array, x: Float32Array, threshold: number, wt: WeightArray, wdt: number, n: number, k: number,
     bias: Float32Array | null,
   ): void;
-  /** out[n] = bias + sum over i < count of x[idx[i]] * wt[idx[i], :] (idx in [0, k)). */
+  /** out[n] = bias + sum over i < count of x[idx[i]] * wt[idx[i], :] (idx strictly ascending, in [0, k)). */
   sparseGemvIm(
     out: Float32Array, x: Float32Array, idx: Int32Array, count: number, wt: WeightArray, wdt: number, n: number,
     k: number, bias: Float32Array | null,

@@ -135,10 +135,11 @@ describe.skipIf(!cudaReady)(`CUDA kernels match the native CPU kernels${cudaRead
     }
   });
 
-  it("sparseGemvIm refuses an index outside [0, k) before touching the device", () => {
-    const idx = Int32Array.of(0, 5);
-    expect(() => cuda.sparseGemvIm(new Float32Array(2), new Float32Array(3), idx, 2, new Float32Array(6), 0, 2, 3, null))
-      .toThrow(/idx\[1\] = 5 is outside \[0, k = 3\)/);
+  it("sparseGemvIm refuses an index outside [0, k) or out of order before touching the device", () => {
+    const call = (idx: Int32Array) =>
+      cuda.sparseGemvIm(new Float32Array(2), new Float32Array(3), idx, idx.length, new Float32Array(6), 0, 2, 3, null);
+    expect(() => call(Int32Array.of(0, 5))).toThrow(/idx\[1\] = 5 is outside \[0, k = 3\)/);
+    expect(() => call(Int32Array.of(2, 1))).toThrow(/not strictly ascending at 1/);
   });
 
   it("matmul: every dtype, odd shapes below and above the 128x128 tiles", () => {

@@ -402,12 +402,17 @@ Napi::Value SparseGemvIm(const Napi::CallbackInfo& info) {
   const int64_t count = size_arg(info, 3, fn, "count");
   const TealOperands a = teal_operands(info, 4, fn);
   require_length(info, idx, count, fn, "idx");
-  // An index out of range would fault on the device and poison the context: refuse it here.
+  // An index out of range would fault on the device and poison the context: refuse it here. The
+  // list must also be strictly ascending, the contract of the CPU op it mirrors.
   for (int64_t i = 0; i < count; ++i) {
     if (idx.data[i] < 0 || idx.data[i] >= a.k) {
       throw Napi::RangeError::New(info.Env(), std::string("cuda.") + fn + ": idx[" + std::to_string(i) + "] = " +
                                                   std::to_string(idx.data[i]) + " is outside [0, k = " +
                                                   std::to_string(a.k) + ")");
+    }
+    if (i > 0 && idx.data[i] <= idx.data[i - 1]) {
+      throw Napi::RangeError::New(info.Env(), std::string("cuda.") + fn + ": idx is not strictly ascending at " +
+                                                  std::to_string(i));
     }
   }
   return run_teal(info, fn, a, [&](float* out, const float* x, const void* wt, const float* bias) {
