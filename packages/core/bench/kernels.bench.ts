@@ -1,7 +1,9 @@
 /**
  * Linear-kernel benchmark: GEMV (decode), small-batch matmul (batched decode) and GEMM (prefill)
  * for the native and reference backends, next to the two ceilings of this machine measured in
- * the same run (streaming read bandwidth, FMA peak). Prints a table; `--json FILE` also writes
+ * the same run (streaming read bandwidth, FMA peak: the widest FMA the CPU has). Native rows run
+ * once under each instruction-set tier the CPU has (backend "native/avx512", "native/avx2"),
+ * back to back on the same weights, so the tiers compare within one run. Prints a table; `--json FILE` also writes
  * the results as JSON; `--quick` runs small sizes only (a few seconds).
  *
  *   pnpm --filter @sieve/core bench            full run (< 3 minutes)
@@ -46,6 +48,9 @@ function parseArgs(argv: string[]): Options {
   }
   return options;
 }
+
+/** Native tiers with their own linear kernels; each native case runs under every one the CPU has. */
+type NativeTier = "avx512" | "avx2" | "portable";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -124,6 +129,8 @@ type Kind = "gemv" | "matmul-small-m" | "gemm";
 interface Row {
   op: Kind;
   backend: "native" | "reference";
+  /** The native instruction-set tier the row ran under (null for reference rows). */
+  isa: NativeTier | null;
   dtype: WeightDType;
   m: number;
   n: number;
@@ -176,6 +183,7 @@ interface Case {
   k: number;
   threads: number;
   backend: "native" | "reference";
+  isa?: NativeTier;
 }
 
 /**
@@ -230,7 +238,10 @@ function runCase(c: Case, native: NativeBackend | null, ceilings: Ceilings | nul
         ? (i) => refGemv(out, x, weights[i % weights.length]!, c.dtype, c.n, c.k, bias)
         : (i) => refMatmul(out, x, weights[i % weights.length]!, c.dtype, c.m, c.n, c.k, bias);
   }
-  if (native && c.backend === "native") native.setThreads(c.threads);
+  if (native && c.backend === "native") {
+    native.setThreads(c.threads);
+    if (c.isa && native.setIsa(c.isa) !== c.isa) throw new Error(`setIsa(${c.isa}) did not take`);
+  }
   const t = time(call, quick ? 0.06 : 0.4, quick ? 0.01 : 0.03);
   if (native) native.setThreads(2);
 
@@ -241,6 +252,7 @@ function runCase(c: Case, native: NativeBackend | null, ceilings: Ceilings | nul
   return {
     op: c.op,
     backend: c.backend,
+    isa: c.backend === "native" ? (c.isa ?? null) : null,
     dtype: c.dtype,
     m: c.m,
     n: c.n,
@@ -257,25 +269,29 @@ function runCase(c: Case, native: NativeBackend | null, ceilings: Ceilings | nul
   };
 }
 
-function buildCases(quick: boolean, haveNative: boolean): Case[] {
+function buildCases(quick: boolean, tiers: NativeTier[]): Case[] {
   const cases: Case[] = [];
+  // One native case per tier, in a row, so tiers are compared on the same weights and machine state.
+  const pushNative = (c: Omit<Case, "backend" | "isa">): void => {
+    for (const isa of tiers) cases.push({ ...c, backend: "native", isa });
+  };
   const K = 4096; // a typical hidden size; n follows from the weight size
   const gemvSizes = quick ? [256 * 1024, 4 * MiB] : [256 * 1024, 4 * MiB, 64 * MiB, 256 * MiB];
   const refGemvSizes = [256 * 1024, 4 * MiB];
   for (const dtype of DTYPES) {
     for (const bytes of gemvSizes) {
       const n = bytes / bytesPerWeight(dtype) / K;
-      if (haveNative) cases.push({ op: "gemv", dtype, m: 1, n, k: K, threads: 2, backend: "native" });
-      if (haveNative && bytes === 64 * MiB) cases.push({ op: "gemv", dtype, m: 1, n, k: K, threads: 1, backend: "native" });
+      pushNative({ op: "gemv", dtype, m: 1, n, k: K, threads: 2 });
+      if (bytes === 64 * MiB) pushNative({ op: "gemv", dtype, m: 1, n, k: K, threads: 1 });
       if (refGemvSizes.includes(bytes)) cases.push({ op: "gemv", dtype, m: 1, n, k: K, threads: 1, backend: "reference" });
     }
   }
   // Batched decode: m activation rows against one weight matrix, read once.
   const smallBytes = quick ? 4 * MiB : 64 * MiB;
   for (const dtype of DTYPES) {
-    for (const m of quick ? [4] : [2, 4, 8, 16]) {
+    for (const m of quick ? [4] : [2, 4, 8, 16, 32, 64]) {
       const n = smallBytes / bytesPerWeight(dtype) / K;
-      if (haveNative) cases.push({ op: "matmul-small-m", dtype, m, n, k: K, threads: 2, backend: "native" });
+      pushNative({ op: "matmul-small-m", dtype, m, n, k: K, threads: 2 });
     }
   }
   const gemmShapes: [number, number, number][] = quick
@@ -291,7 +307,7 @@ function buildCases(quick: boolean, haveNative: boolean): Case[] {
       ];
   for (const dtype of DTYPES) {
     for (const [m, n, k] of gemmShapes) {
-      if (haveNative) cases.push({ op: "gemm", dtype, m, n, k, threads: 2, backend: "native" });
+      pushNative({ op: "gemm", dtype, m, n, k, threads: 2 });
       if (m === 256) cases.push({ op: "gemm", dtype, m, n, k, threads: 1, backend: "reference" });
     }
   }
@@ -315,7 +331,7 @@ function printTable(rows: Row[]): void {
   const header = ["op", "backend", "dtype", "m x n x k", "weights", "thr", "cache", "time/call", "GB/s (W)", "GFLOP/s", "% ceiling"];
   const body = rows.map((r) => [
     r.op,
-    r.backend,
+    r.isa ? `${r.backend}/${r.isa}` : r.backend,
     r.dtype,
     `${r.m} x ${r.n} x ${r.k}`,
     formatBytes(r.weightBytes),
@@ -352,7 +368,10 @@ function main(): void {
 
   const rng = new Rng(20240601);
   const rows: Row[] = [];
-  for (const c of buildCases(options.quick, native !== null)) {
+  // Every linear tier this CPU runs, best first (the AVX-512 one also has the AVX2 one).
+  const hasAvx2 = info && info.cpu.avx2 && info.cpu.fma && info.cpu.f16c;
+  const tiers: NativeTier[] = !info ? [] : hasAvx2 && info.cpu.avx512f ? ["avx512", "avx2"] : hasAvx2 ? ["avx2"] : ["portable"];
+  for (const c of buildCases(options.quick, tiers)) {
     rows.push(runCase(c, native, ceilings, options.quick, rng));
     // Drop the last case's weights (up to 1 GiB) before the next one allocates, when gc is exposed.
     (globalThis as { gc?: () => void }).gc?.();
@@ -363,7 +382,10 @@ function main(): void {
   for (const r of rows) {
     Object.assign(r, rooflineFields(r, ceilings));
   }
-  if (native) native.setThreads(initialThreads);
+  if (native) {
+    native.setThreads(initialThreads);
+    native.setIsa("auto");
+  }
 
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
   const seconds = (performance.now() - started) / 1000;
@@ -372,8 +394,9 @@ function main(): void {
   if (info && loaded.ok) {
     console.log(`native: ${loaded.path}`);
     console.log(
-      `  isa ${info.isa} (avx2 ${info.cpu.avx2}, fma ${info.cpu.fma}, f16c ${info.cpu.f16c}), threads 2 for the table ` +
-        `(pool default ${initialThreads}); matmul = ${info.kernels.matmul}, gemv = ${info.kernels.gemv}`,
+      `  isa ${info.isa} (avx2 ${info.cpu.avx2}, fma ${info.cpu.fma}, f16c ${info.cpu.f16c}, avx512f ${info.cpu.avx512f}), ` +
+        `threads 2 for the table (pool default ${initialThreads}); matmul = ${info.kernels.matmul}, gemv = ${info.kernels.gemv}; ` +
+        `native rows run under each tier: ${tiers.join(", ")}`,
     );
   }
   if (ceilings) {

@@ -21,9 +21,9 @@ export interface CudaStatus {
 }
 
 export interface NativeInfo {
-  /** Active CPU variant: "avx2" or "portable". */
+  /** Active CPU variant: "avx512" (AVX-512 linears, AVX2 elsewhere), "avx2" or "portable". */
   isa: string;
-  cpu: { avx2: boolean; fma: boolean; f16c: boolean };
+  cpu: { avx2: boolean; fma: boolean; f16c: boolean; avx512f: boolean };
   threads: number;
   /** Kernel variant per op, e.g. { matmul: "avx2-packed-6x16" }. */
   kernels: Record<string, string>;
@@ -61,8 +61,11 @@ export interface NativeAddon extends SparseWeightOps, ActivationSparseOps {
   info(): NativeInfo;
   /** Sets the CPU thread count (>= 1); returns the count now in use. */
   setThreads(n: number): number;
-  /** Chooses the CPU variant: "auto", "avx2" or "portable"; returns the one now active. */
-  setIsa(isa: "auto" | "avx2" | "portable"): string;
+  /**
+   * Chooses the CPU variant: "auto" (the best the CPU has), "avx512", "avx2" or "portable"; a tier
+   * the CPU lacks falls back to the best one below it. Returns the one now active.
+   */
+  setIsa(isa: "auto" | "avx512" | "avx2" | "portable"): string;
 
   matmul(out: Float32Array, x: Float32Array, w: WeightArray, wdt: number, m: number, n: number, k: number, bias: Float32Array | null): void;
   gemv(out: Float32Array, x: Float32Array, w: WeightArray, wdt: number, n: number, k: number, bias: Float32Array | null): void;

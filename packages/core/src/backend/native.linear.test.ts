@@ -1,8 +1,8 @@
 /**
  * Parity of the native linear kernels (matmul, gemv) with the TypeScript reference: every weight
- * dtype, both CPU variants (AVX2 and portable), 1 and 2 threads, odd shapes and shapes that cross
- * the packed GEMM's block boundaries, with and without bias. Also: bad arguments throw a JS error
- * naming the argument instead of crashing. Skips when the addon is not built.
+ * dtype, every CPU variant the CPU has (AVX-512, AVX2, portable), 1 and 2 threads, odd shapes and
+ * shapes that cross the packed GEMM's block boundaries, with and without bias. Also: bad arguments
+ * throw a JS error naming the argument instead of crashing. Skips when the addon is not built.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gemv as refGemv, matmul as refMatmul } from "../ops/reference/matmul.js";
@@ -15,9 +15,10 @@ const DTYPES: WeightDType[] = ["f32", "f16", "bf16"];
 const M_SIZES = [1, 2, 3, 7, 17, 64, 100];
 const N_SIZES = [1, 5, 33, 257];
 const K_SIZES = [1, 3, 15, 64, 129, 1000];
-// [m, n, k] crossing the AVX2 GEMM's blocks (MC = 144 rows, KC = 256 deep, NC = 2048 columns),
-// the streaming/packed switch (m = 64 / 65), the streaming kernel's 8-row groups, 4-row x tiles
-// and 256-deep chunks, and partial register tiles.
+// [m, n, k] crossing the packed GEMMs' blocks (MC = 144 rows; KC = 256 deep in AVX2, 192 in
+// AVX-512; NC = 2048 columns), the streaming/packed switch (m = 64 / 65), the streaming kernels'
+// 12-row groups, 4-row x tiles and 128 / 256-deep chunks, and partial register tiles (6x16 and
+// 12x32).
 const BLOCK_SHAPES: [number, number, number][] = [
   [5, 70, 300],
   [16, 70, 520],
@@ -35,7 +36,7 @@ const GEMV_K = [1, 3, 15, 64, 129, 1000, 4099];
 const TOLERANCE = 1e-5;
 
 interface Config {
-  isa: "avx2" | "portable";
+  isa: "avx512" | "avx2" | "portable";
   threads: number;
 }
 
@@ -63,10 +64,12 @@ function scaledError(actual: Float32Array, expected: Float32Array, scale: Float3
 describe.skipIf(!native)("native matmul and gemv match the reference", () => {
   // vitest collects a skipped describe's body too: touch the addon only when it loaded.
   const addon = native?.addon as NonNullable<typeof native>["addon"];
-  const cpu = native ? addon.info().cpu : { avx2: false, fma: false, f16c: false };
+  const cpu = native ? addon.info().cpu : { avx2: false, fma: false, f16c: false, avx512f: false };
   const hasAvx2 = cpu.avx2 && cpu.fma && cpu.f16c;
+  const hasAvx512 = hasAvx2 && cpu.avx512f;
+  const isas = [...(hasAvx512 ? (["avx512"] as const) : []), ...(hasAvx2 ? (["avx2"] as const) : []), "portable" as const];
   const configs: Config[] = [];
-  for (const isa of hasAvx2 ? (["avx2", "portable"] as const) : (["portable"] as const)) {
+  for (const isa of isas) {
     for (const threads of [1, 2]) configs.push({ isa, threads });
   }
   let initialThreads = 1;
@@ -113,7 +116,7 @@ describe.skipIf(!native)("native matmul and gemv match the reference", () => {
   }
 
   for (const dtype of DTYPES) {
-    it(`matmul ${dtype}: odd shapes, both ISAs, 1 and 2 threads, with and without bias`, () => {
+    it(`matmul ${dtype}: odd shapes, every ISA tier, 1 and 2 threads, with and without bias`, () => {
       const shapes: [number, number, number][] = [];
       for (const m of M_SIZES) for (const n of N_SIZES) for (const k of K_SIZES) shapes.push([m, n, k]);
       expect(checkMatmul(dtype, shapes, 1000)).toEqual([]);
@@ -123,7 +126,7 @@ describe.skipIf(!native)("native matmul and gemv match the reference", () => {
       expect(checkMatmul(dtype, BLOCK_SHAPES, 2000)).toEqual([]);
     });
 
-    it(`gemv ${dtype}: odd shapes, both ISAs, 1 and 2 threads, with and without bias`, () => {
+    it(`gemv ${dtype}: odd shapes, every ISA tier, 1 and 2 threads, with and without bias`, () => {
       const failures: string[] = [];
       let seed = 3000;
       for (const n of GEMV_N) {
@@ -189,41 +192,44 @@ describe.skipIf(!native)("native matmul and gemv match the reference", () => {
       expect(failures).toEqual([]);
     });
 
-    // The AVX2 GEMV and the small-batch kernel sum every output in the same order, so a batch row
-    // equals the row computed alone bit for bit, with any thread count: a request gets the same
-    // tokens whether or not it shares a decode batch.
-    it.runIf(hasAvx2)(`avx2 ${dtype}: gemv equals the same row of matmul (m <= 64) bit for bit`, () => {
-      const failures: string[] = [];
-      const shapes: [number, number, number][] = [
-        [3, 131, 777],
-        [5, 23, 45],
-        [2, 768, 768],
-        [17, 9, 1000],
-      ];
-      shapes.forEach(([m, n, k], index) => {
-        const rng = new Rng(5000 + index);
-        const x = randomF32(rng, m * k);
-        const { data: w } = randomWeights(rng, n * k, dtype);
-        const bias = randomF32(rng, n);
-        for (const threads of [1, 2]) {
-          select({ isa: "avx2", threads });
-          const batched = new Float32Array(m * n);
-          native!.matmul(batched, x, w, dtype, m, n, k, bias);
-          for (const rowThreads of [1, 2]) {
-            select({ isa: "avx2", threads: rowThreads });
-            for (let r = 0; r < m; r++) {
-              const alone = new Float32Array(n);
-              native!.gemv(alone, x.subarray(r * k, (r + 1) * k), w, dtype, n, k, bias);
-              const differing = alone.filter((v, j) => !Object.is(v, batched[r * n + j])).length;
-              if (differing > 0) {
-                failures.push(`m=${m} n=${n} k=${k} row ${r}, matmul x${threads} vs gemv x${rowThreads}: ${differing} differ`);
+    // Within one ISA tier the GEMV and the small-batch kernel sum every output in the same order,
+    // so a batch row equals the row computed alone bit for bit, with any thread count: a request
+    // gets the same tokens whether or not it shares a decode batch.
+    for (const isa of isas.filter((i) => i !== "portable")) {
+      it(`${isa} ${dtype}: gemv equals the same row of matmul (m <= 64) bit for bit`, () => {
+        const failures: string[] = [];
+        const shapes: [number, number, number][] = [
+          [3, 131, 777],
+          [5, 23, 45],
+          [2, 768, 768],
+          [17, 9, 1000],
+          [64, 40, 1037],
+        ];
+        shapes.forEach(([m, n, k], index) => {
+          const rng = new Rng(5000 + index);
+          const x = randomF32(rng, m * k);
+          const { data: w } = randomWeights(rng, n * k, dtype);
+          const bias = randomF32(rng, n);
+          for (const threads of [1, 2]) {
+            select({ isa, threads });
+            const batched = new Float32Array(m * n);
+            native!.matmul(batched, x, w, dtype, m, n, k, bias);
+            for (const rowThreads of [1, 2]) {
+              select({ isa, threads: rowThreads });
+              for (let r = 0; r < m; r++) {
+                const alone = new Float32Array(n);
+                native!.gemv(alone, x.subarray(r * k, (r + 1) * k), w, dtype, n, k, bias);
+                const differing = alone.filter((v, j) => !Object.is(v, batched[r * n + j])).length;
+                if (differing > 0) {
+                  failures.push(`m=${m} n=${n} k=${k} row ${r}, matmul x${threads} vs gemv x${rowThreads}: ${differing} differ`);
+                }
               }
             }
           }
-        }
+        });
+        expect(failures).toEqual([]);
       });
-      expect(failures).toEqual([]);
-    });
+    }
   }
 
   it("writes nothing past out and handles empty products", () => {
@@ -256,10 +262,18 @@ describe.skipIf(!native)("native matmul and gemv match the reference", () => {
     } else {
       expect(addon.setIsa("avx2")).toBe("portable");
     }
+    if (hasAvx512) {
+      expect(addon.setIsa("avx512")).toBe("avx512");
+      expect(native!.describe().kernels.matmul).toMatch(/^avx512-8rowstreams\(m<=64\)\+packed-12x32/);
+      expect(native!.describe().kernels.gemv).toMatch(/^avx512/);
+      expect(native!.describe().kernels.rmsNorm).toBe("avx2");
+    } else {
+      expect(addon.setIsa("avx512")).toBe(hasAvx2 ? "avx2" : "portable");
+    }
     addon.setIsa("portable");
     expect(native!.describe().isa).toBe("portable");
     expect(native!.describe().kernels.matmul).toMatch(/^portable/);
-    expect(addon.setIsa("auto")).toBe(hasAvx2 ? "avx2" : "portable");
+    expect(addon.setIsa("auto")).toBe(hasAvx512 ? "avx512" : hasAvx2 ? "avx2" : "portable");
   });
 
   describe("bad arguments throw a JS error naming the argument", () => {

@@ -35,8 +35,11 @@ export class NativeBackend implements KernelBackend {
     return this.addon.setThreads(n);
   }
 
-  /** Chooses the CPU instruction-set variant ("auto", "avx2", "portable"); returns the active one. */
-  setIsa(isa: "auto" | "avx2" | "portable"): string {
+  /**
+   * Chooses the CPU instruction-set variant ("auto", "avx512", "avx2", "portable"; a tier the CPU
+   * lacks falls back to the best below it); returns the active one.
+   */
+  setIsa(isa: "auto" | "avx512" | "avx2" | "portable"): string {
     return this.addon.setIsa(isa);
   }
 

@@ -37,7 +37,11 @@ CpuFeatures detect() {
   f.fma = (c >> 12) & 1;
   f.f16c = (c >> 29) & 1;
   unsigned a7 = 0, b7 = 0, c7 = 0, d7 = 0;
-  if (__get_cpuid_count(7, 0, &a7, &b7, &c7, &d7)) f.avx2 = (b7 >> 5) & 1;
+  if (__get_cpuid_count(7, 0, &a7, &b7, &c7, &d7)) {
+    f.avx2 = (b7 >> 5) & 1;
+    // ZMM state needs XCR0 bits 5-7 (opmask, upper halves of zmm0-15, zmm16-31) as well.
+    f.avx512f = ((b7 >> 16) & 1) && (read_xcr0() & 0xe6) == 0xe6;
+  }
 #endif
   return f;
 }
@@ -56,13 +60,31 @@ bool avx2_usable() {
 #endif
 }
 
-Isa best_isa() { return avx2_usable() ? Isa::Avx2 : Isa::Portable; }
+// The avx512/ kernels also use AVX2/FMA/F16C instructions (ymm tails, the AVX2 helpers).
+bool avx512_usable() {
+#if defined(SIEVE_HAVE_AVX512_BUILD)
+  static const bool ok = avx2_usable() && detect_cpu_features().avx512f;
+  return ok;
+#else
+  return false;
+#endif
+}
 
-// The initial choice: the best the CPU supports, unless SIEVE_ISA=portable asks for the fallback
-// (handy to compare variants without code changes).
+Isa best_isa() { return avx512_usable() ? Isa::Avx512 : avx2_usable() ? Isa::Avx2 : Isa::Portable; }
+
+// The best tier at or below `isa` that this CPU runs.
+Isa usable_at_most(Isa isa) {
+  if (isa == Isa::Avx512 && !avx512_usable()) isa = Isa::Avx2;
+  if (isa == Isa::Avx2 && !avx2_usable()) isa = Isa::Portable;
+  return isa;
+}
+
+// The initial choice: the best the CPU supports, unless SIEVE_ISA=portable or SIEVE_ISA=avx2 asks
+// for a lower tier (handy to compare variants without code changes).
 Isa initial_isa() {
   const char* env = std::getenv("SIEVE_ISA");
   if (env && std::strcmp(env, "portable") == 0) return Isa::Portable;
+  if (env && std::strcmp(env, "avx2") == 0) return usable_at_most(Isa::Avx2);
   return best_isa();
 }
 
@@ -86,14 +108,21 @@ CpuFeatures detect_cpu_features() {
 }
 
 Isa set_isa(Isa isa) {
-  const Isa chosen = (isa == Isa::Avx2 && !avx2_usable()) ? Isa::Portable : isa;
+  const Isa chosen = usable_at_most(isa);
   active_slot().store(static_cast<int>(chosen), std::memory_order_relaxed);
   return chosen;
 }
 
 Isa active_isa() { return static_cast<Isa>(active_slot().load(std::memory_order_relaxed)); }
 
-const char* isa_name(Isa isa) { return isa == Isa::Avx2 ? "avx2" : "portable"; }
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return "avx512";
+    case Isa::Avx2: return "avx2";
+    case Isa::Portable: break;
+  }
+  return "portable";
+}
 
 std::string kernel_name(const std::string& op) {
   const Isa isa = active_isa();

@@ -11,7 +11,7 @@
 // Calls avx2::op when the AVX2 variant is active, else portable::op.
 #define SIEVE_DISPATCH(op, ...)                                          \
   do {                                                                   \
-    if (active_isa() == Isa::Avx2) return avx2::op(__VA_ARGS__);         \
+    if (runs_avx2(active_isa())) return avx2::op(__VA_ARGS__);         \
     return portable::op(__VA_ARGS__);                                    \
   } while (0)
 #else
@@ -83,7 +83,7 @@ constexpr OpVariant kOps[] = {
 
 const char* ops_kernel_name(const std::string& op, Isa isa) {
   for (const OpVariant& v : kOps) {
-    if (op == v.op) return isa == Isa::Avx2 && v.has_avx2 ? "avx2" : "portable";
+    if (op == v.op) return runs_avx2(isa) && v.has_avx2 ? "avx2" : "portable";
   }
   return nullptr;
 }

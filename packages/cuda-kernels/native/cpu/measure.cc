@@ -65,7 +65,20 @@ float read_sum(const float* data, int64_t count) {
   return detail::read_sum_portable(data, count);
 }
 
+// The widest FMA the CPU and OS run (the same test as the AVX-512 tier's, cpu/dispatch.cc).
+bool use_avx512() {
+#if defined(SIEVE_HAVE_AVX512_BUILD)
+  const CpuFeatures f = detect_cpu_features();
+  return use_avx2() && f.f16c && f.avx512f;
+#else
+  return false;
+#endif
+}
+
 float fma_rounds(int64_t iters) {
+#if defined(SIEVE_HAVE_AVX512_BUILD)
+  if (use_avx512()) return detail::fma_rounds_avx512(iters);
+#endif
 #if defined(SIEVE_HAVE_AVX2_BUILD)
   if (use_avx2()) return detail::fma_rounds_avx2(iters);
 #endif
@@ -73,6 +86,9 @@ float fma_rounds(int64_t iters) {
 }
 
 double fma_flops_per_round() {
+#if defined(SIEVE_HAVE_AVX512_BUILD)
+  if (use_avx512()) return detail::fma_flops_per_round_avx512();
+#endif
 #if defined(SIEVE_HAVE_AVX2_BUILD)
   if (use_avx2()) return detail::fma_flops_per_round_avx2();
 #endif

@@ -16,5 +16,7 @@ float fma_rounds_portable(int64_t iters);
 float fma_rounds_avx2(int64_t iters);
 double fma_flops_per_round_portable();
 double fma_flops_per_round_avx2();
+float fma_rounds_avx512(int64_t iters);  // avx512/measure.cc
+double fma_flops_per_round_avx512();
 
 }  // namespace sieve::cpu::detail

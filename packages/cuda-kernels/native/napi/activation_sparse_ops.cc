@@ -306,7 +306,7 @@ Napi::Value TealReadProbe(const Napi::CallbackInfo& info) {
   parallel_for(parts, 1, [&](int64_t b, int64_t e) {
     for (int64_t p = b; p < e; ++p) {
 #if defined(SIEVE_HAVE_AVX2_BUILD)
-      if (cpu::active_isa() == cpu::Isa::Avx2) {
+      if (cpu::runs_avx2(cpu::active_isa())) {
         sums[static_cast<size_t>(p)] = cpu::detail::read_sum_avx2(data.data + p * per, per);
         continue;
       }

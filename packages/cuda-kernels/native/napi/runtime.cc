@@ -21,6 +21,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   features.Set("avx2", f.avx2);
   features.Set("fma", f.fma);
   features.Set("f16c", f.f16c);
+  features.Set("avx512f", f.avx512f);
   out.Set("cpu", features);
 
   out.Set("threads", num_threads());
@@ -59,17 +60,19 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   constexpr const char* fn = "setIsa";
   if (!info[0].IsString()) {
-    throw Napi::TypeError::New(info.Env(), where(fn, 0) + " (isa) must be \"auto\", \"avx2\" or \"portable\"");
+    throw Napi::TypeError::New(info.Env(), where(fn, 0) + " (isa) must be \"auto\", \"avx512\", \"avx2\" or \"portable\"");
   }
   const std::string isa = info[0].As<Napi::String>().Utf8Value();
   cpu::Isa chosen;
   if (isa == "portable") {
     chosen = cpu::set_isa(cpu::Isa::Portable);
-  } else if (isa == "avx2" || isa == "auto") {
-    // "auto" is the best the CPU supports, which set_isa falls back to when AVX2 is unusable.
+  } else if (isa == "avx2") {
     chosen = cpu::set_isa(cpu::Isa::Avx2);
+  } else if (isa == "avx512" || isa == "auto") {
+    // "auto" is the best the CPU supports, which set_isa falls back to from the top tier.
+    chosen = cpu::set_isa(cpu::Isa::Avx512);
   } else {
-    throw Napi::RangeError::New(info.Env(), where(fn, 0) + " (isa) must be \"auto\", \"avx2\" or \"portable\", got \"" +
+    throw Napi::RangeError::New(info.Env(), where(fn, 0) + " (isa) must be \"auto\", \"avx512\", \"avx2\" or \"portable\", got \"" +
                                                 isa + "\"");
   }
   return Napi::String::New(info.Env(), cpu::isa_name(chosen));

@@ -8,10 +8,10 @@
 namespace sieve::cpu {
 
 #if defined(SIEVE_HAVE_AVX2_BUILD)
-#define SIEVE_ACT_DISPATCH(call)                        \
-  do {                                                  \
-    if (active_isa() == Isa::Avx2) return avx2::call;   \
-    return portable::call;                              \
+#define SIEVE_ACT_DISPATCH(call)                         \
+  do {                                                   \
+    if (runs_avx2(active_isa())) return avx2::call;      \
+    return portable::call;                               \
   } while (0)
 #else
 #define SIEVE_ACT_DISPATCH(call) return portable::call
@@ -19,11 +19,17 @@ namespace sieve::cpu {
 
 void sparse_gemv_im(float* out, const float* x, const int32_t* idx, int64_t count, const void* wt, WDType wdt,
                     int64_t n, const float* bias, SparseSplit split) {
+#if defined(SIEVE_HAVE_AVX512_BUILD)
+  if (active_isa() == Isa::Avx512) return avx512::sparse_gemv_im(out, x, idx, count, wt, wdt, n, bias, split);
+#endif
   SIEVE_ACT_DISPATCH(sparse_gemv_im(out, x, idx, count, wt, wdt, n, bias, split));
 }
 
 void sparse_matmul_im(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count,
                       float threshold, const void* wt, WDType wdt, int64_t n, const float* bias) {
+#if defined(SIEVE_HAVE_AVX512_BUILD)
+  if (active_isa() == Isa::Avx512) return avx512::sparse_matmul_im(out, x, m, k, idx, count, threshold, wt, wdt, n, bias);
+#endif
   SIEVE_ACT_DISPATCH(sparse_matmul_im(out, x, m, k, idx, count, threshold, wt, wdt, n, bias));
 }
 
@@ -53,7 +59,7 @@ int64_t threshold_select(int32_t* idx, const float* x, int64_t m, int64_t k, flo
     return k;
   }
 #if defined(SIEVE_HAVE_AVX2_BUILD)
-  if (active_isa() == Isa::Avx2) return avx2::threshold_select(idx, x, m, k, threshold, kept);
+  if (runs_avx2(active_isa())) return avx2::threshold_select(idx, x, m, k, threshold, kept);
 #endif
   int64_t count = 0;
   if (m == 1) {
@@ -85,10 +91,15 @@ int64_t threshold_select(int32_t* idx, const float* x, int64_t m, int64_t k, flo
 }
 
 std::vector<std::pair<std::string, std::string>> activation_sparse_kernel_names() {
-  const bool avx2 = active_isa() == Isa::Avx2;
+  const bool avx2 = runs_avx2(active_isa());
+  // Under AVX-512 the batch-1 kernel and the panel kernel (more than 6 token rows) are AVX-512 ones.
+  const bool avx512 = active_isa() == Isa::Avx512;
+  const char* matmul = avx512 ? "avx2-im-parts8-regtile6|avx512-panels32-4+8x48"
+                       : avx2 ? "avx2-im-parts8-regtile6|panels32-4x24"
+                              : "portable-im-rows";
   return {
-      {"sparseGemvIm", avx2 ? "avx2-im-rows8" : "portable-im-rows"},
-      {"sparseMatmulIm", avx2 ? "avx2-im-parts8-regtile6|panels32-4x24" : "portable-im-rows"},
+      {"sparseGemvIm", avx512 ? "avx512-im-rows8" : avx2 ? "avx2-im-rows8" : "portable-im-rows"},
+      {"sparseMatmulIm", matmul},
       {"gatherRowsMatmul", avx2 ? "avx2-gather-rows" : "portable-gather-rows"},
       {"catsMlpGemv", avx2 ? "avx2-cats-fused" : "portable-cats-fused"},
       {"thresholdSelect", avx2 ? "avx2-compress8" : "scalar-branchless"},

@@ -10,7 +10,7 @@ namespace {
 
 bool use_avx2() {
 #if defined(SIEVE_HAVE_AVX2_BUILD)
-  return active_isa() == Isa::Avx2;
+  return runs_avx2(active_isa());
 #else
   return false;
 #endif

@@ -7,8 +7,9 @@
 //   row-major    w[rows, k]: the usual [out, in] layout; CATS reads the up projection's rows i of
 //                the kept neurons, each one contiguous run.
 //
-// Every op exists as sieve::cpu::portable::op and sieve::cpu::avx2::op with identical signatures;
-// sieve::cpu::op dispatches on active_isa() like the dense kernels (cpu_kernels.h).
+// Every op exists as sieve::cpu::portable::op and sieve::cpu::avx2::op with identical signatures
+// (and the input-major products as sieve::cpu::avx512::* too); sieve::cpu::op dispatches on
+// active_isa() like the dense kernels (cpu_kernels.h).
 #pragma once
 
 #include <cstdint>
@@ -53,6 +54,15 @@ namespace avx2 {
 SIEVE_ACTIVATION_SPARSE_DECLS
 // threshold_select below for m, k > 0 and threshold > 0 (the dispatcher handles the rest).
 int64_t threshold_select(int32_t* idx, const float* x, int64_t m, int64_t k, float threshold, int64_t* kept);
+}
+// The AVX-512 tier has its own kernels for the input-major products: sparse_gemv_im (batch 1, the
+// inputs split) and sparse_matmul_im with more than 6 token rows (the FMA-bound case); fewer rows,
+// and the other ops, run the AVX2 kernels.
+namespace avx512 {
+void sparse_gemv_im(float* out, const float* x, const int32_t* idx, int64_t count, const void* wt, WDType wdt,
+                    int64_t n, const float* bias, SparseSplit split);
+void sparse_matmul_im(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count,
+                      float threshold, const void* wt, WDType wdt, int64_t n, const float* bias);
 }
 // Dispatching entry points: the variant of active_isa().
 SIEVE_ACTIVATION_SPARSE_DECLS

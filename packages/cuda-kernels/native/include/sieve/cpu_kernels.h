@@ -7,6 +7,8 @@
 //   sieve::cpu::portable::op  plain C++ (any x86-64 or ARM compiler)
 //   sieve::cpu::avx2::op      AVX2 + FMA + F16C, compiled only in files under src/cpu/avx2/
 // and sieve::cpu::op dispatches to the active one at run time (see set_isa / active_isa).
+// A third tier, Isa::Avx512, runs the AVX-512F kernels of src/cpu/avx512/ where they exist (the
+// compute-bound linears: sieve::cpu::avx512::matmul / gemv) and the AVX2 ones everywhere else.
 // Layout conventions are those documented in kernels.ts.
 #pragma once
 
@@ -94,16 +96,28 @@ SIEVE_CPU_KERNEL_DECLS
 // Dispatching entry points: the active variant (see set_isa).
 SIEVE_CPU_KERNEL_DECLS
 
-enum class Isa : int { Portable = 0, Avx2 = 1 };
+namespace avx512 {
+void matmul(float* out, const float* x, const void* w, WDType wdt, int64_t m, int64_t n, int64_t k,
+            const float* bias);
+void gemv(float* out, const float* x, const void* w, WDType wdt, int64_t n, int64_t k, const float* bias);
+}  // namespace avx512
+
+// Ordered: each tier runs on a CPU that has everything the tiers below it need.
+enum class Isa : int { Portable = 0, Avx2 = 1, Avx512 = 2 };
+
+// The AVX2 kernels run under Avx2 and under Avx512 (for the ops without an AVX-512 kernel).
+inline bool runs_avx2(Isa isa) { return isa >= Isa::Avx2; }
 
 struct CpuFeatures {
   bool avx2 = false;
   bool fma = false;
   bool f16c = false;
+  bool avx512f = false;  // and the OS saves the ZMM and mask registers
 };
 
 CpuFeatures detect_cpu_features();
-// Chooses the variant used by sieve::cpu::op. Asking for AVX2 on a CPU without it keeps Portable.
+// Chooses the variant used by sieve::cpu::op. Asking for a tier the CPU lacks gives the best tier
+// below it that it has (Avx512 -> Avx2 -> Portable).
 // Returns the variant now active. The default is the best the CPU supports.
 Isa set_isa(Isa isa);
 Isa active_isa();
