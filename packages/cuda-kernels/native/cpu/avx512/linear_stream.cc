@@ -1,13 +1,18 @@
 // AVX-512 streaming linear kernels: batch-1 GEMV and small-batch matmul (m <= 64), the same
 // memory plan as cpu/avx2/linear_stream.cc (read that file's header for why each piece is there:
 // 8 sequential row streams per thread for the GEMV; groups of 12 strided W rows advancing through
-// k in 128-deep chunks, x repacked chunk-major, f16/bf16 chunks widened once into an L1 stage for
-// m >= 8) with 16-lane vectors and 32 registers.
+// k in chunks, x repacked chunk-major, f16/bf16 chunks widened once into an L1 stage for m >= 8)
+// with 16-lane vectors and 32 registers (4 x rows x 6 W rows = 24 accumulators per tile).
 //
 // Why a second tier: at batch 8-64 the AVX2 kernel is bound by FMA throughput, not by memory
-// (TinyLlama f16, m = 16, 2 threads: ~165 GFLOP/s of a 241 GFLOP/s AVX2 peak while the weights
-// stream at half the read bandwidth). With two 512-bit FMA ports the same core does 1.85x the
-// FMAs (register-only probe: 131 -> 243 GFLOP/s per core, 2-core Xeon VM).
+// (m = 16 f16, 2 threads: ~180 GFLOP/s while the weights stream at a third of the read
+// bandwidth). With two 512-bit FMA ports the same core does 1.85x the FMAs (register-only probe:
+// 131 -> 243 GFLOP/s per core, 2-core Xeon VM). Measured (packages/core/bench/kernels.bench.ts,
+// 64 MB cold weights, 2 threads, both tiers in one run): m = 8 / 16 / 32 / 64 f16 157 / 181 /
+// 194 / 190 -> 188 / 237 / 260 / 252 GFLOP/s (1.20-1.33x); m = 1-4 is a memory stream either way
+// (within 3%). Still only ~50% of the 16-lane peak: by a cpu-clock profile (1 thread, m = 16)
+// the tiles that read the staged chunk from L1 run at ~75% of peak and the first tile, which
+// waits on DRAM while it widens and stages the chunk, at ~40%.
 //
 // Summation order: lane l of a row's accumulator sums p = l, l + 16, l + 32, ... in order, then
 // hsum16, the k % 16 tail and the bias, in both kernels, so a row of the small-m product equals
@@ -93,9 +98,14 @@ void gemv_typed(float* out, const float* x, const void* w, int64_t n, int64_t k,
 // ---- small m ----------------------------------------------------------------------------------
 
 constexpr int64_t kGroupRows = 12;  // W rows advancing through k together
-constexpr int64_t kChunk = 256;     // depth per chunk
+// Depth per chunk: 256 against 128 (AVX2's) gave m = 32 / 64 1.27 / 1.21x -> 1.31 / 1.38x of the
+// AVX2 kernel and the same at m = 8 / 16 (f16, cold, 2 threads, one-off harness).
+constexpr int64_t kChunk = 256;
 constexpr int64_t kStageMinM = 8;   // stage widened f16/bf16 W chunks from this m on
-constexpr int64_t kSmallPrefetchBytes = 512;
+// How far ahead the first x tile prefetches each W row, into L2: two 256-deep chunks of f16.
+// Against 512 B into L1 (the AVX2 choice), m = 16 f16 with cold weights: 1 thread 126 -> 144
+// GFLOP/s; 2 threads within noise (241 -> 243; m = 32 262 -> 272). 2 KB ahead was no better.
+constexpr int64_t kSmallPrefetchBytes = 1024;
 
 // acc[i * kGroupRows + r] (+)= x[i, 0:len] · w[r, 0:len] for an MT x RT register tile; see
 // cpu/avx2/linear_stream.cc chunk_tile (same contract, 16 lanes).
@@ -112,7 +122,7 @@ inline void chunk_tile(__m512* acc, const float* x, int64_t ldx, const void* w, 
       // One prefetch per 64-byte line: every step for f32, every other step for f16/bf16.
       if constexpr (PF) {
         if (D == WDType::F32 || (p & 31) == 0) {
-          _mm_prefetch(wb + (r * ldw + p) * bytes_per_weight<D>() + kSmallPrefetchBytes, _MM_HINT_T0);
+          _mm_prefetch(wb + (r * ldw + p) * bytes_per_weight<D>() + kSmallPrefetchBytes, _MM_HINT_T1);
         }
       }
       wv[r] = load16<D>(w, r * ldw + p);
