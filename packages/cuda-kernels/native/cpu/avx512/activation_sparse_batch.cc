@@ -1,15 +1,18 @@
-// AVX-512 sparse_matmul_im for more than kFewRows token rows: the panel kernel of
-// cpu/avx2/activation_sparse_batch.cc (read its header for the memory plan: threads split the
-// active list into private partial outputs; the slice goes by in panels of 32 input rows; per
-// column block the lead tile reads, widens and stages the panel's weights in L1 and the other
-// tiles read the stage; next-panel row starts prefetched into L2) with 16-lane vectors: blocks of
-// 48 columns, and, with 32 registers, the tiles after the lead one take 8 token rows (24
-// accumulators) so each staged weight vector feeds 8 FMAs per load.
+// AVX-512 sparse_matmul_im (several token rows): the two kernels of cpu/avx2/
+// activation_sparse_batch.cc (read its header for the memory plans) with 16-lane vectors and 32
+// registers. Threads split the active list into private partial outputs, as there.
+//
+// - few_rows_inputs (m <= kFewRows = 8): the batch-1 GEMV's walk, each weight vector loaded and
+//   widened once for all token rows, whose accumulators (2 zmm = 32 columns per row) stay in
+//   registers (AVX2's 16 registers stop it at 6 rows).
+// - panel_rows (more rows): panels of 32 input rows; per 48-column block the lead tile (4 token
+//   rows) reads, widens and stages the panel's weights in L1, the other tiles (8 rows: 24
+//   accumulators, each staged vector feeding 8 FMAs per load) read the stage.
 //
 // Why: this is the path of a TEAL model above its denseAbove (the dense input-major product) and
-// of its prefill, and it is FMA-bound there like the dense small-batch kernel, which the AVX-512
-// tier also runs (avx512/linear_stream.cc); without it the dense model would pull ahead of a TEAL
-// model at batch 8+. Up to kFewRows rows the AVX2 kernel runs (memory-bound there).
+// of its prefill; the dense model's linears run AVX-512 kernels in this tier, and without these a
+// TEAL model fell further behind the dense one at batch 8+.
+#include "cpu/avx2/activation_sparse_rows.h"
 #include "cpu/avx512/widen.h"
 #include "cpu/parallel.h"
 #include "sieve/activation_sparse_kernels.h"
@@ -18,7 +21,18 @@
 namespace sieve::cpu::avx512 {
 namespace {
 
-constexpr int64_t kFewRows = 6;              // up to this many rows: the AVX2 few-rows kernel
+using avx2::byte_at;
+using avx2::prefetch_ahead;
+using avx2::walk_parts;
+
+// Up to this many token rows the few-rows kernel runs (all rows' accumulators in registers), above
+// it the panel kernel (tiles of up to 12 rows, 2 x 12 accumulators in 32 zmm, were built and
+// measured; only those up to 8 are kept). Measured
+// (tooling/activation/kernel-bench.ts f16 --batch, TinyLlama shapes, 50% union, 2 threads; time of
+// the dense model's AVX-512 [out, in] kernel / ours): at 8 rows few-rows 0.86-1.10x against the
+// panel's 0.83-1.04x, at 9 a tie, at 10 the panel ahead (0.86-1.10x vs 0.84-1.09x), at 12 the
+// panel far ahead (0.92-1.13x vs 0.66-0.81x).
+constexpr int64_t kFewRows = 8;
 constexpr int64_t kMaxTokens = 64;           // token rows per pass
 constexpr int64_t kWorkPerThread = 1 << 16;  // multiply-adds per thread below which one thread runs it all
 constexpr int64_t kPanel = 32;               // active rows streamed together
@@ -33,11 +47,6 @@ inline float coef(float v, float threshold) {
   return threshold > 0 && !(v >= threshold || v <= -threshold) ? 0.0f : v;
 }
 
-template <WDType D>
-inline const char* byte_at(const void* w, int64_t i) {
-  return static_cast<const char*>(w) + i * bytes_per_weight<D>();
-}
-
 // out[t * n + c] += sum_{r < rows} cs[r * m + t] * w[off[r] + c] for c in [c0, c1): the columns
 // left after the 16-wide blocks, one at a time.
 template <WDType D>
@@ -50,6 +59,86 @@ inline void tail_columns(float* out, int64_t n, int64_t m, int64_t c0, int64_t c
       out[t * n + c] = a;
     }
 }
+
+// ---- m <= kFewRows ------------------------------------------------------------------------------
+
+// The batch-1 GEMV's walk (walk_parts: kParts streams per thread, a prefetch kFewPrefetchBytes
+// ahead along it), updating all M token rows from each weight vector it loads; see the AVX2
+// few_rows_inputs (activation_sparse_batch.cc) for why this beats the panel kernel while the
+// product is memory-bound.
+constexpr int kParts = 8;
+constexpr int64_t kFewPrefetchBytes = 16384;
+
+// out[t * n + 0:len) += sum_{r < R} cs[r * M + t] * w[off[r] + 0:len) for t < M, the M token rows'
+// accumulators (two zmm each: 32 columns) in registers, the partial output read and written once
+// per R list rows.
+template <WDType D, int M, int R>
+inline void axpy_group_tokens(float* out, int64_t n, const void* w, const int64_t* off, const float* cs, int64_t len,
+                              const int64_t* far, const int64_t* far_next, int64_t dc) {
+  auto step = [&](int64_t c, auto vectors) {
+    constexpr int NV = decltype(vectors)::value;
+    __m512 acc[M][NV];
+    for (int t = 0; t < M; ++t)
+      for (int v = 0; v < NV; ++v) acc[t][v] = _mm512_loadu_ps(out + t * n + c + 16 * v);
+    for (int r = 0; r < R; ++r) {
+      __m512 wv[NV];
+      for (int v = 0; v < NV; ++v) wv[v] = load16<D>(w, off[r] + c + 16 * v);
+      for (int t = 0; t < M; ++t) {
+        const __m512 s = _mm512_set1_ps(cs[r * M + t]);
+        for (int v = 0; v < NV; ++v) acc[t][v] = _mm512_fmadd_ps(s, wv[v], acc[t][v]);
+      }
+    }
+    for (int t = 0; t < M; ++t)
+      for (int v = 0; v < NV; ++v) _mm512_storeu_ps(out + t * n + c + 16 * v, acc[t][v]);
+  };
+  int64_t c = 0;
+  for (; c + 32 <= len; c += 32) {
+    prefetch_ahead<D, R>(w, c, len, far, far_next, dc);
+    prefetch_ahead<D, R>(w, c + 16, len, far, far_next, dc);  // f32: the second line (f16: no-op)
+    step(c, std::integral_constant<int, 2>{});
+  }
+  if (c + 16 <= len) {
+    step(c, std::integral_constant<int, 1>{});
+    c += 16;
+  }
+  tail_columns<D>(out, n, M, c, len, cs, R, w, off);  // the last len % 16 columns
+}
+
+// acc[m, n] += the active list entries [b, e) (xs: their thresholded activations, [count][m]).
+template <WDType D, int M>
+void few_rows_fixed(float* acc, int64_t n, const float* xs, const int32_t* idx, int64_t b, int64_t e, const void* wt) {
+  walk_parts<D, kParts>(
+      idx, b, e, n, 0, n, kFewPrefetchBytes,
+      [&](const int64_t* at, const int64_t* off, const int64_t* far, const int64_t* far_next, int64_t dc) {
+        float cs[kParts * M];
+        for (int r = 0; r < kParts; ++r)
+          for (int t = 0; t < M; ++t) cs[r * M + t] = xs[at[r] * M + t];
+        axpy_group_tokens<D, M, kParts>(acc, n, wt, off, cs, n, far, far_next, dc);
+      },
+      [&](int64_t i) {
+        const int64_t off = (idx ? idx[i] : i) * n;
+        axpy_group_tokens<D, M, 1>(acc, n, wt, &off, xs + i * M, n, nullptr, nullptr, 0);
+      });
+}
+
+template <WDType D>
+void few_rows_inputs(float* acc, int64_t m, const float* xs, const int32_t* idx, int64_t b, int64_t e, const void* wt,
+                     int64_t n) {
+  switch (m) {
+    case 1: return few_rows_fixed<D, 1>(acc, n, xs, idx, b, e, wt);
+    case 2: return few_rows_fixed<D, 2>(acc, n, xs, idx, b, e, wt);
+    case 3: return few_rows_fixed<D, 3>(acc, n, xs, idx, b, e, wt);
+    case 4: return few_rows_fixed<D, 4>(acc, n, xs, idx, b, e, wt);
+    case 5: return few_rows_fixed<D, 5>(acc, n, xs, idx, b, e, wt);
+    case 6: return few_rows_fixed<D, 6>(acc, n, xs, idx, b, e, wt);
+    case 7: return few_rows_fixed<D, 7>(acc, n, xs, idx, b, e, wt);
+    case 8: return few_rows_fixed<D, 8>(acc, n, xs, idx, b, e, wt);
+    default: std::abort();  // split_active_list sends at most kFewRows rows here
+  }
+}
+static_assert(kFewRows <= 8, "few_rows_inputs has tiles up to 8 token rows");
+
+// ---- m > kFewRows ---------------------------------------------------------------------------------
 
 // The first two cache lines of each row segment of the next panel, one line per call, into L2.
 template <WDType D>
@@ -179,7 +268,9 @@ void split_active_list(float* out, int64_t m, const float* xs, const int32_t* id
       float* acc = p == 0 ? out : partials + (p - 1) * m * n;
       for (int64_t t = 0; t < m; ++t)
         for (int64_t c = 0; c < n; ++c) acc[t * n + c] = p == 0 && bias ? bias[c] : 0.0f;
-      panel_rows<D>(acc, m, xs, idx, count * p / parts, count * (p + 1) / parts, wt, n);
+      const int64_t b = count * p / parts, e = count * (p + 1) / parts;
+      if (m <= kFewRows) few_rows_inputs<D>(acc, m, xs, idx, b, e, wt, n);
+      else panel_rows<D>(acc, m, xs, idx, b, e, wt, n);
     }
   };
   sieve::detail::parallel_for_each(parts, 1, body);
@@ -194,13 +285,9 @@ void split_active_list(float* out, int64_t m, const float* xs, const int32_t* id
 
 template <WDType D>
 void matmul_typed(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count, float threshold,
-                  const void* wt, WDType wdt, int64_t n, const float* bias) {
+                  const void* wt, int64_t n, const float* bias) {
   for (int64_t t0 = 0; t0 < m; t0 += kMaxTokens) {
     const int64_t mt = imin(kMaxTokens, m - t0);
-    if (mt <= kFewRows) {  // a short last pass
-      avx2::sparse_matmul_im(out + t0 * n, x + t0 * k, mt, k, idx, count, threshold, wt, wdt, n, bias);
-      continue;
-    }
     float* xs = t_coefs.get(imax(1, count * mt));
     for (int64_t i = 0; i < count; ++i) {
       const int64_t j = idx ? idx[i] : i;
@@ -214,12 +301,12 @@ void matmul_typed(float* out, const float* x, int64_t m, int64_t k, const int32_
 
 void sparse_matmul_im(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count,
                       float threshold, const void* wt, WDType wdt, int64_t n, const float* bias) {
-  if (m <= kFewRows || n <= 0) return avx2::sparse_matmul_im(out, x, m, k, idx, count, threshold, wt, wdt, n, bias);
+  if (m <= 0 || n <= 0) return;
   if (!idx) count = k;
   switch (wdt) {
-    case WDType::F32: return matmul_typed<WDType::F32>(out, x, m, k, idx, count, threshold, wt, wdt, n, bias);
-    case WDType::F16: return matmul_typed<WDType::F16>(out, x, m, k, idx, count, threshold, wt, wdt, n, bias);
-    case WDType::BF16: return matmul_typed<WDType::BF16>(out, x, m, k, idx, count, threshold, wt, wdt, n, bias);
+    case WDType::F32: return matmul_typed<WDType::F32>(out, x, m, k, idx, count, threshold, wt, n, bias);
+    case WDType::F16: return matmul_typed<WDType::F16>(out, x, m, k, idx, count, threshold, wt, n, bias);
+    case WDType::BF16: return matmul_typed<WDType::BF16>(out, x, m, k, idx, count, threshold, wt, n, bias);
   }
 }
 

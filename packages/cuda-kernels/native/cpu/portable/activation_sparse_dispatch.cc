@@ -92,9 +92,9 @@ int64_t threshold_select(int32_t* idx, const float* x, int64_t m, int64_t k, flo
 
 std::vector<std::pair<std::string, std::string>> activation_sparse_kernel_names() {
   const bool avx2 = runs_avx2(active_isa());
-  // Under AVX-512 the batch-1 kernel and the panel kernel (more than 6 token rows) are AVX-512 ones.
+  // Under AVX-512 the input-major products are AVX-512 kernels (few-rows tiles up to 8 token rows).
   const bool avx512 = active_isa() == Isa::Avx512;
-  const char* matmul = avx512 ? "avx2-im-parts8-regtile6|avx512-panels32-4+8x48"
+  const char* matmul = avx512 ? "avx512-im-parts8-regtile8|panels32-4+8x48"
                        : avx2 ? "avx2-im-parts8-regtile6|panels32-4x24"
                               : "portable-im-rows";
   return {

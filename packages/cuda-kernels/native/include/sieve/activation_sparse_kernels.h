@@ -56,8 +56,7 @@ SIEVE_ACTIVATION_SPARSE_DECLS
 int64_t threshold_select(int32_t* idx, const float* x, int64_t m, int64_t k, float threshold, int64_t* kept);
 }
 // The AVX-512 tier has its own kernels for the input-major products: sparse_gemv_im (batch 1, the
-// inputs split) and sparse_matmul_im with more than 6 token rows (the FMA-bound case); fewer rows,
-// and the other ops, run the AVX2 kernels.
+// inputs split) and sparse_matmul_im; the other ops run the AVX2 kernels in that tier.
 namespace avx512 {
 void sparse_gemv_im(float* out, const float* x, const int32_t* idx, int64_t count, const void* wt, WDType wdt,
                     int64_t n, const float* bias, SparseSplit split);
