@@ -8,7 +8,8 @@
 //   sieve::cpu::avx2::op      AVX2 + FMA + F16C, compiled only in files under src/cpu/avx2/
 // and sieve::cpu::op dispatches to the active one at run time (see set_isa / active_isa).
 // A third tier, Isa::Avx512, runs the AVX-512F kernels of src/cpu/avx512/ where they exist (the
-// compute-bound linears: sieve::cpu::avx512::matmul / gemv) and the AVX2 ones everywhere else.
+// linears, sieve::cpu::avx512::matmul / gemv, and TEAL's input-major products, see
+// activation_sparse_kernels.h) and the AVX2 ones everywhere else.
 // Layout conventions are those documented in kernels.ts.
 #pragma once
 
