@@ -2,8 +2,9 @@
 // rows' kept inputs (idx == nullptr: every input, the dense input-major product TealLinear falls
 // back to above its denseAbove, and prefill).
 //
-// Both kernels below split the active list between the threads, each summing its slice into its
-// own partial output [m, n] (the caller adds them), so every thread reads whole input-major rows
+// Both kernels below run under the outer loops of avx2/input_major_passes.h (shared with the
+// AVX-512 kernels), which split the active list between the threads, each summing its slice into
+// its own partial output [m, n] (added at the end), so every thread reads whole input-major rows
 // front to back; splitting the output columns instead cut each row in half (2 KB segments for a
 // 2048-wide f16 output) and cost 10-30% at 8-16 rows. The thresholded activations of the active
 // inputs are gathered once per call, [active][rows], so they are broadcast from contiguous memory.
@@ -21,8 +22,8 @@
 //   none (our reading: it ties up the L1 fill buffers), so only the first two lines of each
 //   next-panel row are prefetched, to start its stream early, and the next block's lines are
 //   prefetched into L1 while the lead tile passes (without that, 10-35% slower at 4-8 rows).
-//   The output columns go in chunks sized so a thread's [m, chunk] partial stays in L2, and more
-//   than kMaxTokens rows go in passes of kMaxTokens (bounding the partials' memory).
+//   The output columns go in chunks sized so a thread's [m, chunk] partial stays in L2 (and more
+//   than 64 rows go in passes of 64, bounding the partials' memory: input_major_passes.h).
 // Measured in one process with a one-off C++ driver (f16, 2 threads, TinyLlama shapes, weights
 // cold, against the dense model's [out, in] small-batch kernel over the same bytes): at 7-16 rows
 // this path runs at 0.72-0.98x of it where the former column-split 6x16 tiles ran at 0.53-0.89x;
@@ -33,6 +34,7 @@
 #include <type_traits>
 
 #include "cpu/avx2/activation_sparse_rows.h"
+#include "cpu/avx2/input_major_passes.h"
 #include "cpu/parallel.h"
 #include "sieve/activation_sparse_kernels.h"
 #include "sieve/thread_pool.h"
@@ -48,15 +50,7 @@ namespace {
 constexpr int64_t kFewRows = 6;
 static_assert(kFewRows >= 4 && kFewRows <= 6, "column_block's first tile takes 4 token rows; few_rows_inputs' tiles fit 6");
 
-constexpr int64_t kMaxTokens = 64;           // token rows per pass
-constexpr int64_t kWorkPerThread = 1 << 16;  // multiply-adds per thread below which one thread runs it all
 
-thread_local FloatScratch t_coefs;     // [count][m] thresholded activations, owned by the caller
-thread_local FloatScratch t_partials;  // [parts - 1][m][n], owned by the caller
-
-inline float coef(float v, float threshold) {
-  return threshold > 0 && !(v >= threshold || v <= -threshold) ? 0.0f : v;
-}
 
 // out[t * n + c] += sum_{r < rows} cs[r * m + t] * w[off[r] + c] for c in [c0, c1), t < m: the
 // columns left over after the vector loops, one at a time.
@@ -276,60 +270,26 @@ void panel_rows(float* acc, int64_t m, const float* xs, const int32_t* idx, int6
   for (int64_t c0 = 0; c0 < n; c0 += chunk) panel_columns<D>(acc, m, xs, idx, b, e, wt, n, c0, imin(n, c0 + chunk));
 }
 
-// ---- both -----------------------------------------------------------------------------------------
-
-// Threads split the active list; each sums its slice into its own [m, n] (the first into out, with
-// the bias), and the partials are added at the end.
-template <WDType D>
-void split_active_list(float* out, int64_t m, const float* xs, const int32_t* idx, int64_t count, const void* wt,
-                       int64_t n, const float* bias) {
-  const int64_t parts = imax(1, imin(num_threads(), m * count * n / kWorkPerThread));
-  float* partials = parts > 1 ? t_partials.get((parts - 1) * m * n) : nullptr;
-  auto body = [=](int64_t pb, int64_t pe) {
-    for (int64_t p = pb; p < pe; ++p) {
-      float* acc = p == 0 ? out : partials + (p - 1) * m * n;
-      for (int64_t t = 0; t < m; ++t)
-        for (int64_t c = 0; c < n; ++c) acc[t * n + c] = p == 0 && bias ? bias[c] : 0.0f;
-      const int64_t b = count * p / parts, e = count * (p + 1) / parts;
-      if (m <= kFewRows) few_rows_inputs<D>(acc, m, xs, idx, b, e, wt, n);
-      else panel_rows<D>(acc, m, xs, idx, b, e, wt, n);
-    }
-  };
-  sieve::detail::parallel_for_each(parts, 1, body);
-  for (int64_t p = 1; p < parts; ++p) {
-    const float* src = partials + (p - 1) * m * n;
-    int64_t i = 0;
-    for (; i + 8 <= m * n; i += 8)
-      _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), _mm256_loadu_ps(src + i)));
-    for (; i < m * n; ++i) out[i] += src[i];
+// The two row kernels for the shared outer loops (avx2/input_major_passes.h).
+struct Avx2RowKernels {
+  static constexpr int64_t kFewRows = avx2::kFewRows;
+  template <WDType D>
+  static void few_rows(float* acc, int64_t m, const float* xs, const int32_t* idx, int64_t b, int64_t e,
+                       const void* wt, int64_t n) {
+    few_rows_inputs<D>(acc, m, xs, idx, b, e, wt, n);
   }
-}
-
-template <WDType D>
-void matmul_typed(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count, float threshold,
-                  const void* wt, int64_t n, const float* bias) {
-  for (int64_t t0 = 0; t0 < m; t0 += kMaxTokens) {
-    const int64_t mt = imin(kMaxTokens, m - t0);
-    float* xs = t_coefs.get(imax(1, count * mt));
-    for (int64_t i = 0; i < count; ++i) {
-      const int64_t j = idx ? idx[i] : i;
-      for (int64_t t = 0; t < mt; ++t) xs[i * mt + t] = coef(x[(t0 + t) * k + j], threshold);
-    }
-    split_active_list<D>(out + t0 * n, mt, xs, idx, count, wt, n, bias);
+  template <WDType D>
+  static void panels(float* acc, int64_t m, const float* xs, const int32_t* idx, int64_t b, int64_t e, const void* wt,
+                     int64_t n) {
+    panel_rows<D>(acc, m, xs, idx, b, e, wt, n);
   }
-}
+};
 
 }  // namespace
 
 void sparse_matmul_im(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count,
                       float threshold, const void* wt, WDType wdt, int64_t n, const float* bias) {
-  if (m <= 0 || n <= 0) return;
-  if (!idx) count = k;
-  switch (wdt) {
-    case WDType::F32: return matmul_typed<WDType::F32>(out, x, m, k, idx, count, threshold, wt, n, bias);
-    case WDType::F16: return matmul_typed<WDType::F16>(out, x, m, k, idx, count, threshold, wt, n, bias);
-    case WDType::BF16: return matmul_typed<WDType::BF16>(out, x, m, k, idx, count, threshold, wt, n, bias);
-  }
+  sparse_matmul_dispatch<Avx2RowKernels>(out, x, m, k, idx, count, threshold, wt, wdt, n, bias);
 }
 
 }  // namespace sieve::cpu::avx2

@@ -1,6 +1,7 @@
 // AVX-512 sparse_matmul_im (several token rows): the two kernels of cpu/avx2/
 // activation_sparse_batch.cc (read its header for the memory plans) with 16-lane vectors and 32
-// registers. Threads split the active list into private partial outputs, as there.
+// registers, under the same outer loops (avx2/input_major_passes.h: passes of 64 rows, threads
+// splitting the active list into private partial outputs).
 //
 // - few_rows_inputs (m <= kFewRows = 8): the batch-1 GEMV's walk, each weight vector loaded and
 //   widened once for all token rows, whose accumulators (2 zmm = 32 columns per row) stay in
@@ -13,6 +14,7 @@
 // of its prefill; the dense model's linears run AVX-512 kernels in this tier, and without these a
 // TEAL model fell further behind the dense one at batch 8+.
 #include "cpu/avx2/activation_sparse_rows.h"
+#include "cpu/avx2/input_major_passes.h"
 #include "cpu/avx512/widen.h"
 #include "cpu/parallel.h"
 #include "sieve/activation_sparse_kernels.h"
@@ -33,19 +35,11 @@ using avx2::walk_parts;
 // panel's 0.83-1.04x, at 9 a tie, at 10 the panel ahead (0.86-1.10x vs 0.84-1.09x), at 12 the
 // panel far ahead (0.92-1.13x vs 0.66-0.81x).
 constexpr int64_t kFewRows = 8;
-constexpr int64_t kMaxTokens = 64;           // token rows per pass
-constexpr int64_t kWorkPerThread = 1 << 16;  // multiply-adds per thread below which one thread runs it all
 constexpr int64_t kPanel = 32;               // active rows streamed together
 constexpr int64_t NB = 48;                   // output columns per block (three zmm)
 constexpr int64_t kChunkFloats = 1 << 18;    // a thread's partial outputs per column chunk (1 MB)
 
-thread_local Scratch t_coefs;     // [count][m] thresholded activations, owned by the caller
-thread_local Scratch t_partials;  // [parts - 1][m][n], owned by the caller
 thread_local Scratch t_stage;     // [kPanel][NB] widened weights of one block (64-byte aligned)
-
-inline float coef(float v, float threshold) {
-  return threshold > 0 && !(v >= threshold || v <= -threshold) ? 0.0f : v;
-}
 
 // out[t * n + c] += sum_{r < rows} cs[r * m + t] * w[off[r] + c] for c in [c0, c1): the columns
 // left after the 16-wide blocks, one at a time.
@@ -256,58 +250,26 @@ void panel_rows(float* acc, int64_t m, const float* xs, const int32_t* idx, int6
   for (int64_t c0 = 0; c0 < n; c0 += chunk) panel_columns<D>(acc, m, xs, idx, b, e, wt, n, c0, imin(n, c0 + chunk));
 }
 
-// Threads split the active list; each sums its slice into its own [m, n] (the first into out, with
-// the bias), and the partials are added at the end.
-template <WDType D>
-void split_active_list(float* out, int64_t m, const float* xs, const int32_t* idx, int64_t count, const void* wt,
-                       int64_t n, const float* bias) {
-  const int64_t parts = imax(1, imin(num_threads(), m * count * n / kWorkPerThread));
-  float* partials = parts > 1 ? t_partials.get((parts - 1) * m * n) : nullptr;
-  auto body = [=](int64_t pb, int64_t pe) {
-    for (int64_t p = pb; p < pe; ++p) {
-      float* acc = p == 0 ? out : partials + (p - 1) * m * n;
-      for (int64_t t = 0; t < m; ++t)
-        for (int64_t c = 0; c < n; ++c) acc[t * n + c] = p == 0 && bias ? bias[c] : 0.0f;
-      const int64_t b = count * p / parts, e = count * (p + 1) / parts;
-      if (m <= kFewRows) few_rows_inputs<D>(acc, m, xs, idx, b, e, wt, n);
-      else panel_rows<D>(acc, m, xs, idx, b, e, wt, n);
-    }
-  };
-  sieve::detail::parallel_for_each(parts, 1, body);
-  for (int64_t p = 1; p < parts; ++p) {
-    const float* src = partials + (p - 1) * m * n;
-    int64_t i = 0;
-    for (; i + 16 <= m * n; i += 16)
-      _mm512_storeu_ps(out + i, _mm512_add_ps(_mm512_loadu_ps(out + i), _mm512_loadu_ps(src + i)));
-    for (; i < m * n; ++i) out[i] += src[i];
+// The two row kernels for the shared outer loops (avx2/input_major_passes.h).
+struct Avx512RowKernels {
+  static constexpr int64_t kFewRows = avx512::kFewRows;
+  template <WDType D>
+  static void few_rows(float* acc, int64_t m, const float* xs, const int32_t* idx, int64_t b, int64_t e,
+                       const void* wt, int64_t n) {
+    few_rows_inputs<D>(acc, m, xs, idx, b, e, wt, n);
   }
-}
-
-template <WDType D>
-void matmul_typed(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count, float threshold,
-                  const void* wt, int64_t n, const float* bias) {
-  for (int64_t t0 = 0; t0 < m; t0 += kMaxTokens) {
-    const int64_t mt = imin(kMaxTokens, m - t0);
-    float* xs = t_coefs.get(imax(1, count * mt));
-    for (int64_t i = 0; i < count; ++i) {
-      const int64_t j = idx ? idx[i] : i;
-      for (int64_t t = 0; t < mt; ++t) xs[i * mt + t] = coef(x[(t0 + t) * k + j], threshold);
-    }
-    split_active_list<D>(out + t0 * n, mt, xs, idx, count, wt, n, bias);
+  template <WDType D>
+  static void panels(float* acc, int64_t m, const float* xs, const int32_t* idx, int64_t b, int64_t e, const void* wt,
+                     int64_t n) {
+    panel_rows<D>(acc, m, xs, idx, b, e, wt, n);
   }
-}
+};
 
 }  // namespace
 
 void sparse_matmul_im(float* out, const float* x, int64_t m, int64_t k, const int32_t* idx, int64_t count,
                       float threshold, const void* wt, WDType wdt, int64_t n, const float* bias) {
-  if (m <= 0 || n <= 0) return;
-  if (!idx) count = k;
-  switch (wdt) {
-    case WDType::F32: return matmul_typed<WDType::F32>(out, x, m, k, idx, count, threshold, wt, n, bias);
-    case WDType::F16: return matmul_typed<WDType::F16>(out, x, m, k, idx, count, threshold, wt, n, bias);
-    case WDType::BF16: return matmul_typed<WDType::BF16>(out, x, m, k, idx, count, threshold, wt, n, bias);
-  }
+  avx2::sparse_matmul_dispatch<Avx512RowKernels>(out, x, m, k, idx, count, threshold, wt, wdt, n, bias);
 }
 
 }  // namespace sieve::cpu::avx512
