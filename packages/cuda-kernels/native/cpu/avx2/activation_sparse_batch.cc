@@ -52,19 +52,6 @@ static_assert(kFewRows >= 4 && kFewRows <= 6, "column_block's first tile takes 4
 
 
 
-// out[t * n + c] += sum_{r < rows} cs[r * m + t] * w[off[r] + c] for c in [c0, c1), t < m: the
-// columns left over after the vector loops, one at a time.
-template <WDType D>
-inline void tail_columns(float* out, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* cs, int64_t rows,
-                         const void* w, const int64_t* off) {
-  for (int64_t c = c0; c < c1; ++c)
-    for (int64_t t = 0; t < m; ++t) {
-      float a = out[t * n + c];
-      for (int64_t r = 0; r < rows; ++r) a += cs[r * m + t] * load1<D>(w, off[r] + c);
-      out[t * n + c] = a;
-    }
-}
-
 // ---- m <= kFewRows ------------------------------------------------------------------------------
 
 // The few-rows kernel walks a thread's slice of the active list like the batch-1 GEMV (kParts

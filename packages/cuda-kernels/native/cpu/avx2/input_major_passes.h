@@ -1,6 +1,6 @@
 // The outer loops of sparse_matmul_im shared by the AVX2 and AVX-512 kernels
-// (avx2|avx512/activation_sparse_batch.cc), which differ only in their two row kernels. A kernels
-// type supplies them:
+// (avx2|avx512/activation_sparse_batch.cc), which differ only in their two row kernels (and share
+// tail_columns below). A kernels type supplies them:
 //
 //   struct Kernels {
 //     static constexpr int64_t kFewRows;  // up to this many token rows few_rows runs, above it panels
@@ -28,6 +28,19 @@ constexpr int64_t kPassWorkPerThread = 1 << 16;  // multiply-adds per thread bel
 
 thread_local Scratch t_pass_coefs;     // [count][m] thresholded activations, owned by the caller
 thread_local Scratch t_pass_partials;  // [parts - 1][m][n], owned by the caller
+
+// out[t * n + c] += sum_{r < rows} cs[r * m + t] * w[off[r] + c] for c in [c0, c1), t < m: the
+// columns left over after the row kernels' vector loops, one at a time.
+template <WDType D>
+inline void tail_columns(float* out, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* cs, int64_t rows,
+                         const void* w, const int64_t* off) {
+  for (int64_t c = c0; c < c1; ++c)
+    for (int64_t t = 0; t < m; ++t) {
+      float a = out[t * n + c];
+      for (int64_t r = 0; r < rows; ++r) a += cs[r * m + t] * load1<D>(w, off[r] + c);
+      out[t * n + c] = a;
+    }
+}
 
 inline float thresholded(float v, float threshold) {
   return threshold > 0 && !(v >= threshold || v <= -threshold) ? 0.0f : v;

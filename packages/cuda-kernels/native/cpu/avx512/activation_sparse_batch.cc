@@ -25,13 +25,14 @@ namespace {
 
 using avx2::byte_at;
 using avx2::prefetch_ahead;
+using avx2::tail_columns;
 using avx2::walk_parts;
 
 // Up to this many token rows the few-rows kernel runs (all rows' accumulators in registers), above
 // it the panel kernel (tiles of up to 12 rows, 2 x 12 accumulators in 32 zmm, were built and
-// measured; only those up to 8 are kept). Measured
-// (tooling/activation/kernel-bench.ts f16 --batch, TinyLlama shapes, 50% union, 2 threads; time of
-// the dense model's AVX-512 [out, in] kernel / ours): at 8 rows few-rows 0.86-1.10x against the
+// measured; only those up to 8 are kept). Measured with tooling/activation/kernel-bench.ts f16
+// --batch (TinyLlama shapes, 50% union, 2 threads; time of the dense model's AVX-512 [out, in]
+// kernel / ours): at 8 rows few-rows 0.86-1.10x against the
 // panel's 0.83-1.04x, at 9 a tie, at 10 the panel ahead (0.86-1.10x vs 0.84-1.09x), at 12 the
 // panel far ahead (0.92-1.13x vs 0.66-0.81x).
 constexpr int64_t kFewRows = 8;
@@ -40,19 +41,6 @@ constexpr int64_t NB = 48;                   // output columns per block (three 
 constexpr int64_t kChunkFloats = 1 << 18;    // a thread's partial outputs per column chunk (1 MB)
 
 thread_local Scratch t_stage;     // [kPanel][NB] widened weights of one block (64-byte aligned)
-
-// out[t * n + c] += sum_{r < rows} cs[r * m + t] * w[off[r] + c] for c in [c0, c1): the columns
-// left after the 16-wide blocks, one at a time.
-template <WDType D>
-inline void tail_columns(float* out, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* cs, int64_t rows,
-                         const void* w, const int64_t* off) {
-  for (int64_t c = c0; c < c1; ++c)
-    for (int64_t t = 0; t < m; ++t) {
-      float a = out[t * n + c];
-      for (int64_t r = 0; r < rows; ++r) a += cs[r * m + t] * load1<D>(w, off[r] + c);
-      out[t * n + c] = a;
-    }
-}
 
 // ---- m <= kFewRows ------------------------------------------------------------------------------
 
