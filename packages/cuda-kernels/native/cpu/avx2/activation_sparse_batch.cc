@@ -140,27 +140,6 @@ constexpr int64_t kChunkFloats = 1 << 18;  // a thread's partial outputs per col
 
 thread_local FloatScratch t_stage;  // [kPanel][NB] widened weights of one block
 
-// Prefetches the first two cache lines of each row segment of the next panel, one line per call:
-// enough for the L2 streamer to be running on that row when the panel starts.
-template <WDType D>
-struct NextPanel {
-  static constexpr int64_t kLineCols = 64 / bytes_per_weight<D>();
-  const void* wt;
-  const int64_t* rows;
-  int64_t count, c0, row = 0, line = 0;
-  inline void one() {
-    if (row >= count) return;
-    _mm_prefetch(byte_at<D>(wt, rows[row] + c0 + line * kLineCols), _MM_HINT_T1);
-    if (++line == 2) {
-      line = 0;
-      ++row;
-    }
-  }
-  inline void rest() {
-    while (row < count) one();
-  }
-};
-
 // Half-precision weights are widened once per block, by its lead tile, into an L1 staging buffer
 // that the block's other tiles read; f32 weights need no widening, so those tiles read the block's
 // rows in place (from L1, where the lead tile's prefetch brought them).

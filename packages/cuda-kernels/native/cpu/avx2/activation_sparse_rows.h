@@ -140,6 +140,28 @@ inline void walk_parts(const int32_t* idx, int64_t b, int64_t e, int64_t n, int6
   for (int64_t i = b + per * P; i < e; ++i) single(i);
 }
 
+// For the batched panel kernels (avx2|avx512/activation_sparse_batch.cc): prefetches the first two
+// cache lines of each row segment of the next panel into L2, one line per call: enough for the L2
+// streamer to be running on that row when the panel starts.
+template <WDType D>
+struct NextPanel {
+  static constexpr int64_t kLineCols = 64 / bytes_per_weight<D>();
+  const void* wt;
+  const int64_t* rows;
+  int64_t count, c0, row = 0, line = 0;
+  inline void one() {
+    if (row >= count) return;
+    _mm_prefetch(byte_at<D>(wt, rows[row] + c0 + line * kLineCols), _MM_HINT_T1);
+    if (++line == 2) {
+      line = 0;
+      ++row;
+    }
+  }
+  inline void rest() {
+    while (row < count) one();
+  }
+};
+
 // d[r] = w[off[r] + 0:len) . x[0:len) for R rows sharing each x load.
 template <WDType D, int R>
 inline void dot_rows(float* d, const void* w, const int64_t* off, const float* x, int64_t len) {

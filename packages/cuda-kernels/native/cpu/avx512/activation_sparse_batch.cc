@@ -24,6 +24,7 @@ namespace sieve::cpu::avx512 {
 namespace {
 
 using avx2::byte_at;
+using avx2::NextPanel;
 using avx2::prefetch_ahead;
 using avx2::tail_columns;
 using avx2::walk_parts;
@@ -121,26 +122,6 @@ void few_rows_inputs(float* acc, int64_t m, const float* xs, const int32_t* idx,
 static_assert(kFewRows <= 8, "few_rows_inputs has tiles up to 8 token rows");
 
 // ---- m > kFewRows ---------------------------------------------------------------------------------
-
-// The first two cache lines of each row segment of the next panel, one line per call, into L2.
-template <WDType D>
-struct NextPanel {
-  static constexpr int64_t kLineCols = 64 / bytes_per_weight<D>();
-  const void* wt;
-  const int64_t* rows;
-  int64_t count, c0, row = 0, line = 0;
-  inline void one() {
-    if (row >= count) return;
-    _mm_prefetch(byte_at<D>(wt, rows[row] + c0 + line * kLineCols), _MM_HINT_T1);
-    if (++line == 2) {
-      line = 0;
-      ++row;
-    }
-  }
-  inline void rest() {
-    while (row < count) one();
-  }
-};
 
 template <WDType D>
 constexpr bool kStaged = D != WDType::F32;
