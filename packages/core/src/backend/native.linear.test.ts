@@ -12,13 +12,13 @@ import type { WeightData, WeightDType } from "./kernels.js";
 const native = nativeBackendOrNull();
 
 const DTYPES: WeightDType[] = ["f32", "f16", "bf16"];
-const M_SIZES = [1, 2, 3, 7, 17, 64, 100];
+const M_SIZES = [1, 2, 3, 7, 13, 17, 64, 100];
 const N_SIZES = [1, 5, 33, 257];
 const K_SIZES = [1, 3, 15, 64, 129, 1000];
 // [m, n, k] crossing the packed GEMMs' blocks (MC = 144 rows; KC = 256 deep in AVX2, 192 in
 // AVX-512; NC = 2048 columns), the streaming/packed switch (m = 64 / 65), the streaming kernels'
-// 12-row groups, 4-row x tiles and 128 / 256-deep chunks, and partial register tiles (6x16 and
-// 12x32).
+// 12-row groups, 4- and 8-row x tiles and 128 / 256-deep chunks, and partial register tiles (6x16
+// and 12x32).
 const BLOCK_SHAPES: [number, number, number][] = [
   [5, 70, 300],
   [16, 70, 520],

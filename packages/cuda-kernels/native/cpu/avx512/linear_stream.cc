@@ -2,17 +2,17 @@
 // memory plan as cpu/avx2/linear_stream.cc (read that file's header for why each piece is there:
 // 8 sequential row streams per thread for the GEMV; groups of 12 strided W rows advancing through
 // k in chunks, x repacked chunk-major, f16/bf16 chunks widened once into an L1 stage for m >= 8)
-// with 16-lane vectors and 32 registers (4 x rows x 6 W rows = 24 accumulators per tile).
+// with 16-lane vectors and 32 registers (8 x rows x 3 W rows = 24 accumulators per tile).
 //
 // Why a second tier: at batch 8-64 the AVX2 kernel is bound by FMA throughput, not by memory
 // (m = 16 f16, 2 threads: ~180 GFLOP/s while the weights stream at a third of the read
 // bandwidth). With two 512-bit FMA ports the same core does 1.85x the FMAs (register-only probe:
 // 131 -> 243 GFLOP/s per core, 2-core Xeon VM). Measured (packages/core/bench/kernels.bench.ts,
-// 64 MB cold weights, 2 threads, both tiers in one run): m = 8 / 16 / 32 / 64 f16 157 / 181 /
-// 194 / 190 -> 188 / 237 / 260 / 252 GFLOP/s (1.20-1.33x); m = 1-4 is a memory stream either way
-// (within 3%). Still only ~50% of the 16-lane peak: by a cpu-clock profile (1 thread, m = 16)
-// the tiles that read the staged chunk from L1 run at ~75% of peak and the first tile, which
-// waits on DRAM while it widens and stages the chunk, at ~40%.
+// 64 MB cold weights, 2 threads, both tiers in one run): m = 8 / 16 / 32 / 64 f16 160 / 188 /
+// 201 / 197 -> 211 / 259 / 273 / 257 GFLOP/s (1.30-1.38x); m = 1-4 is a memory stream either way
+// (within 4%). Still only ~55% of the 16-lane peak: by a cpu-clock profile of the 4 x 6 version
+// (1 thread, m = 16) the tiles that read the staged chunk from L1 ran at ~75% of peak and the
+// first tile, which widens and stages the chunk as it arrives, at ~40%.
 //
 // Summation order: lane l of a row's accumulator sums p = l, l + 16, l + 32, ... in order, then
 // hsum16, the k % 16 tail and the bias, in both kernels, so a row of the small-m product equals
@@ -105,7 +105,12 @@ constexpr int64_t kGroupRows = 12;  // W rows advancing through k together
 // Depth per chunk: 256 against 128 (AVX2's) gave m = 32 / 64 1.27 / 1.21x -> 1.31 / 1.38x of the
 // AVX2 kernel and the same at m = 8 / 16 (f16, cold, 2 threads, one-off harness).
 constexpr int64_t kChunk = 256;
-constexpr int64_t kStageMinM = 8;   // stage widened f16/bf16 W chunks from this m on
+constexpr int64_t kStageMinM = 8;
+// x rows per register tile. 8 x 3 W rows (24 accumulators; 4 x 6 for 3-4 rows) against the 4 x 6
+// of the first version: each widened W vector feeds 8 FMAs, so the first tile's vcvtph2ps (which
+// shares the FMA ports) costs half as much per FMA. kernels.bench, f16, cold, 2 threads, m = 8 /
+// 16 / 32 / 64: 188 / 237 / 260 / 252 -> 211 / 259 / 273 / 257 GFLOP/s; f32 within noise.
+constexpr int64_t kTileX = 8;   // stage widened f16/bf16 W chunks from this m on
 // How far ahead the first x tile prefetches each W row, into L2: two 256-deep chunks of f16.
 // Against 512 B into L1 (the AVX2 choice), m = 16 f16 with cold weights: 1 thread 126 -> 144
 // GFLOP/s; 2 threads within noise (241 -> 243; m = 32 262 -> 272). 2 KB ahead was no better.
@@ -152,7 +157,7 @@ inline const void* offset(const void* w, int64_t elements) {
 // W rows per tile for MT x rows: MT * RT accumulators + RT W vectors + 1 x vector <= 32 zmm, and
 // at least 8 independent FMA chains (2 ports x 4 cycles).
 template <int MT>
-constexpr int tile_rows() { return MT >= 2 ? 6 : 12; }
+constexpr int tile_rows() { return MT >= 5 ? 3 : MT >= 2 ? 6 : 12; }
 
 template <WDType D, int MT, bool PF>
 inline void chunk_rows(__m512* acc, const float* x, int64_t ldx, const void* w, int64_t ldw, int64_t rows,
@@ -165,36 +170,37 @@ inline void chunk_rows(__m512* acc, const float* x, int64_t ldx, const void* w, 
     chunk_tile<D, MT, 1, PF>(acc + r, x, ldx, offset<D>(w, r * ldw), ldw, len, stage ? stage + r * kChunk : nullptr);
 }
 
-// All m x rows (in tiles of up to 4) against one chunk of `rows` W rows; the first tile reads
+// MT (runtime, 1..kTileX) x rows against one chunk of `rows` W rows: chunk_rows<D, MT, PF>.
+template <WDType D, bool PF>
+inline void chunk_rows_mt(int64_t mt, __m512* a, const float* xs, int64_t ldx, const void* w, int64_t ldw,
+                          int64_t rows, int64_t len, float* stage) {
+  switch (mt) {
+    case 8: return chunk_rows<D, 8, PF>(a, xs, ldx, w, ldw, rows, len, stage);
+    case 7: return chunk_rows<D, 7, PF>(a, xs, ldx, w, ldw, rows, len, stage);
+    case 6: return chunk_rows<D, 6, PF>(a, xs, ldx, w, ldw, rows, len, stage);
+    case 5: return chunk_rows<D, 5, PF>(a, xs, ldx, w, ldw, rows, len, stage);
+    case 4: return chunk_rows<D, 4, PF>(a, xs, ldx, w, ldw, rows, len, stage);
+    case 3: return chunk_rows<D, 3, PF>(a, xs, ldx, w, ldw, rows, len, stage);
+    case 2: return chunk_rows<D, 2, PF>(a, xs, ldx, w, ldw, rows, len, stage);
+    default: return chunk_rows<D, 1, PF>(a, xs, ldx, w, ldw, rows, len, stage);
+  }
+}
+
+// All m x rows (in tiles of up to kTileX) against one chunk of `rows` W rows; the first tile reads
 // (and, with `stage`, widens and stores) the W chunk, the later ones read it from L1.
 template <WDType D>
 inline void chunk_all(__m512* acc, const float* x, int64_t ldx, int64_t m, const void* w, int64_t ldw, int64_t rows,
                       int64_t len, float* stage = nullptr) {
-  for (int64_t i0 = 0; i0 < m; i0 += 4) {
+  for (int64_t i0 = 0; i0 < m; i0 += kTileX) {
     __m512* a = acc + i0 * kGroupRows;
     const float* xs = x + i0 * ldx;
-    const int64_t mt = imin(4, m - i0);
+    const int64_t mt = imin(kTileX, m - i0);
     if (i0 == 0) {
-      switch (mt) {
-        case 4: chunk_rows<D, 4, true>(a, xs, ldx, w, ldw, rows, len, stage); break;
-        case 3: chunk_rows<D, 3, true>(a, xs, ldx, w, ldw, rows, len, stage); break;
-        case 2: chunk_rows<D, 2, true>(a, xs, ldx, w, ldw, rows, len, stage); break;
-        default: chunk_rows<D, 1, true>(a, xs, ldx, w, ldw, rows, len, stage); break;
-      }
+      chunk_rows_mt<D, true>(mt, a, xs, ldx, w, ldw, rows, len, stage);
     } else if (stage) {
-      switch (mt) {
-        case 4: chunk_rows<WDType::F32, 4, false>(a, xs, ldx, stage, kChunk, rows, len); break;
-        case 3: chunk_rows<WDType::F32, 3, false>(a, xs, ldx, stage, kChunk, rows, len); break;
-        case 2: chunk_rows<WDType::F32, 2, false>(a, xs, ldx, stage, kChunk, rows, len); break;
-        default: chunk_rows<WDType::F32, 1, false>(a, xs, ldx, stage, kChunk, rows, len); break;
-      }
+      chunk_rows_mt<WDType::F32, false>(mt, a, xs, ldx, stage, kChunk, rows, len, nullptr);
     } else {
-      switch (mt) {
-        case 4: chunk_rows<D, 4, false>(a, xs, ldx, w, ldw, rows, len); break;
-        case 3: chunk_rows<D, 3, false>(a, xs, ldx, w, ldw, rows, len); break;
-        case 2: chunk_rows<D, 2, false>(a, xs, ldx, w, ldw, rows, len); break;
-        default: chunk_rows<D, 1, false>(a, xs, ldx, w, ldw, rows, len); break;
-      }
+      chunk_rows_mt<D, false>(mt, a, xs, ldx, w, ldw, rows, len, nullptr);
     }
   }
 }
