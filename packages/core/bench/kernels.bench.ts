@@ -2,9 +2,9 @@
  * Linear-kernel benchmark: GEMV (decode), small-batch matmul (batched decode) and GEMM (prefill)
  * for the native and reference backends, next to the two ceilings of this machine measured in
  * the same run (streaming read bandwidth, FMA peak: the widest FMA the CPU has). Native rows run
- * once under each instruction-set tier the CPU has (backend "native/avx512", "native/avx2"),
- * back to back on the same weights, so the tiers compare within one run. Prints a table; `--json FILE` also writes
- * the results as JSON; `--quick` runs small sizes only (a few seconds).
+ * once under each instruction-set tier the CPU has (backend "native/avx512", "native/avx2"), back
+ * to back on weights of the same shape, so the tiers compare within one run. Prints a table;
+ * `--json FILE` also writes the results as JSON; `--quick` runs small sizes only (a few seconds).
  *
  *   pnpm --filter @sieve/core bench            full run (< 3 minutes)
  *   pnpm --filter @sieve/core demo             the same with --quick
@@ -271,7 +271,7 @@ function runCase(c: Case, native: NativeBackend | null, ceilings: Ceilings | nul
 
 function buildCases(quick: boolean, tiers: NativeTier[]): Case[] {
   const cases: Case[] = [];
-  // One native case per tier, in a row, so tiers are compared on the same weights and machine state.
+  // One native case per tier, in a row, so tiers are compared on the same shape and machine state.
   const pushNative = (c: Omit<Case, "backend" | "isa">): void => {
     for (const isa of tiers) cases.push({ ...c, backend: "native", isa });
   };

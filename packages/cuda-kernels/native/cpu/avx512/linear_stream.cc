@@ -26,7 +26,7 @@
 namespace sieve::cpu::avx512::detail {
 namespace {
 
-using avx2::rows_per_stream;
+using avx2::walk_row_streams8;
 
 constexpr int64_t kGrainWeights = 16384;  // weights per thread chunk below which a worker costs more
 constexpr int kLanes = 16;
@@ -70,27 +70,13 @@ inline void gemv_rows(float* out, const float* x, const void* w, int64_t k, int6
   }
 }
 
-template <WDType D>
-void gemv_leftover(float* out, const float* x, const void* w, int64_t k, int64_t j0, int64_t rows, const float* bias) {
-  switch (rows) {
-    case 7: return gemv_rows<D, 7>(out, x, w, k, j0, 1, bias);
-    case 6: return gemv_rows<D, 6>(out, x, w, k, j0, 1, bias);
-    case 5: return gemv_rows<D, 5>(out, x, w, k, j0, 1, bias);
-    case 4: return gemv_rows<D, 4>(out, x, w, k, j0, 1, bias);
-    case 3: return gemv_rows<D, 3>(out, x, w, k, j0, 1, bias);
-    case 2: return gemv_rows<D, 2>(out, x, w, k, j0, 1, bias);
-    case 1: return gemv_rows<D, 1>(out, x, w, k, j0, 1, bias);
-    default: return;
-  }
-}
-
+// Rows [j0, j1) as kGemvStreams sequential streams, then the leftover rows (walk_row_streams8).
 template <WDType D>
 void gemv_range(float* out, const float* x, const void* w, int64_t k, const float* bias, int64_t j0, int64_t j1) {
-  const int64_t per = rows_per_stream(j1 - j0, kGemvStreams);
-  for (int64_t i = 0; i < per; ++i) gemv_rows<D, kGemvStreams>(out, x, w, k, j0 + i, per, bias);
-  for (int64_t done = j0 + per * kGemvStreams; done < j1; done += kGemvStreams - 1) {
-    gemv_leftover<D>(out, x, w, k, done, imin(kGemvStreams - 1, j1 - done), bias);
-  }
+  static_assert(kGemvStreams == 8, "walk_row_streams8 walks 8 streams");
+  walk_row_streams8(j0, j1, [&](auto tr, int64_t r0, int64_t stride) {
+    gemv_rows<D, decltype(tr)::value>(out, x, w, k, r0, stride, bias);
+  });
 }
 
 template <WDType D>
