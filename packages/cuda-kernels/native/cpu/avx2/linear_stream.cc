@@ -10,9 +10,10 @@
 //   the x chunk (m x 512 B) and the W chunk sit in L1 while register tiles of (up to 4 x rows) x
 //   (3, 4 or 6 W rows) run over them, and x is fetched from L2 only once per 12 W rows. Partial
 //   sums live on the stack between chunks. x is first repacked chunk-major so its chunk is
-//   contiguous (see pack_x). For f16/bf16 at m >= 8 the W chunk is widened once, by the first x
+//   contiguous (see pack_x_chunks). For f16/bf16 at m >= 8 the W chunk is widened once, by the first x
 //   tile, into an f32 L1 buffer that the other x tiles read.
 #include "cpu/avx2/linear_kernels.h"
+#include "cpu/avx2/small_batch_walk.h"
 #include "cpu/avx2/stream_rows.h"
 #include "cpu/avx2/widen.h"
 #include "cpu/parallel.h"
@@ -206,17 +207,6 @@ inline void chunk_all(__m256* acc, const float* x, int64_t ldx, int64_t m, const
   }
 }
 
-// x[:, 0:k8] rearranged chunk by chunk: chunk c is [m][kChunk] contiguous (the last one padded).
-// In place, x's rows are k floats apart; with k a multiple of 1024 the m row pieces of a chunk and
-// the 8 W row pieces would all map to the same L1 sets and evict each other.
-void pack_x(float* xp, const float* x, int64_t m, int64_t k, int64_t k8) {
-  for (int64_t p0 = 0; p0 < k8; p0 += kChunk) {
-    const int64_t len = imin(kChunk, k8 - p0);
-    for (int64_t i = 0; i < m; ++i) std::memcpy(xp + i * kChunk, x + i * k + p0, static_cast<size_t>(len) * 4);
-    xp += m * kChunk;
-  }
-}
-
 // All m x rows against the W rows row0 + r * stride (r < rows). Each W chunk is read from memory
 // by the first x tile and from L1 by the others. f16/bf16 with m >= kStageMinM: the first x tile
 // also stores the widened chunk in `stage` and the others read that (faster from m = 8 on; below
@@ -249,27 +239,13 @@ void small_m_group(float* out, const float* x, const float* xp, const void* w, i
   }
 }
 
-thread_local Scratch t_packed_x;
-
 template <WDType D>
 void small_m_typed(float* out, const float* x, const void* w, int64_t m, int64_t n, int64_t k, const float* bias) {
   const int64_t k8 = k & ~int64_t{7};
-  const int64_t chunks = (k8 + kChunk - 1) / kChunk;
-  float* xp = t_packed_x.get(imax(1, chunks * m * kChunk));  // the caller's buffer, read by every thread
-  pack_x(xp, x, m, k, k8);
-  const int64_t groups = (n + kGroupRows - 1) / kGroupRows;
-  // A thread's rows, like the GEMV's, are cut into kGroupRows contiguous streams and each group
-  // takes the next row of every stream, so W is read as 8 sequential streams; the rows left over
-  // form one last group. With 768-column rows, 1 thread: m = 2 f16 64% -> 97% of the read
-  // bandwidth, m = 4 f16 55% -> 89%, m = 2 f32 76% -> 100% (see gemv_range).
-  auto body = [=](int64_t gb, int64_t ge) {
-    const int64_t j0 = gb * kGroupRows, j1 = imin(ge * kGroupRows, n);
-    const int64_t per = (j1 - j0) / kGroupRows;
-    for (int64_t i = 0; i < per; ++i) small_m_group<D>(out, x, xp, w, m, n, k, bias, j0 + i, per, kGroupRows);
-    const int64_t done = j0 + per * kGroupRows;
-    if (j1 > done) small_m_group<D>(out, x, xp, w, m, n, k, bias, done, 1, j1 - done);
-  };
-  sieve::detail::parallel_for_each(groups, imax(1, kGrainWeights / (kGroupRows * k)), body);
+  const float* xp = pack_x_chunks(x, m, k, k8, kChunk);
+  walk_small_batch_groups(n, k, kGroupRows, kGrainWeights, [&](int64_t row0, int64_t stride, int64_t rows) {
+    small_m_group<D>(out, x, xp, w, m, n, k, bias, row0, stride, rows);
+  });
 }
 
 }  // namespace

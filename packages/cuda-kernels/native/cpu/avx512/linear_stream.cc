@@ -18,6 +18,7 @@
 // hsum16, the k % 16 tail and the bias, in both kernels, so a row of the small-m product equals
 // the GEMV of that row bit for bit, whatever the thread count (tested, as for AVX2). It differs
 // from the AVX2 order, so switching ISA may change the last bits of an output.
+#include "cpu/avx2/small_batch_walk.h"
 #include "cpu/avx2/stream_rows.h"
 #include "cpu/avx512/linear_kernels.h"
 #include "cpu/avx512/widen.h"
@@ -26,7 +27,9 @@
 namespace sieve::cpu::avx512::detail {
 namespace {
 
+using avx2::pack_x_chunks;
 using avx2::walk_row_streams8;
+using avx2::walk_small_batch_groups;
 
 constexpr int64_t kGrainWeights = 16384;  // weights per thread chunk below which a worker costs more
 constexpr int kLanes = 16;
@@ -191,15 +194,6 @@ inline void chunk_all(__m512* acc, const float* x, int64_t ldx, int64_t m, const
   }
 }
 
-// x[:, 0:k16] rearranged chunk by chunk: chunk c is [m][kChunk] contiguous (see the AVX2 pack_x).
-void pack_x(float* xp, const float* x, int64_t m, int64_t k, int64_t k16) {
-  for (int64_t p0 = 0; p0 < k16; p0 += kChunk) {
-    const int64_t len = imin(kChunk, k16 - p0);
-    for (int64_t i = 0; i < m; ++i) std::memcpy(xp + i * kChunk, x + i * k + p0, static_cast<size_t>(len) * 4);
-    xp += m * kChunk;
-  }
-}
-
 template <WDType D>
 void small_m_group(float* out, const float* x, const float* xp, const void* w, int64_t m, int64_t n, int64_t k,
                    const float* bias, int64_t row0, int64_t stride, int64_t rows) {
@@ -228,23 +222,13 @@ void small_m_group(float* out, const float* x, const float* xp, const void* w, i
   }
 }
 
-thread_local Scratch t_packed_x;
-
 template <WDType D>
 void small_m_typed(float* out, const float* x, const void* w, int64_t m, int64_t n, int64_t k, const float* bias) {
   const int64_t k16 = k & ~int64_t{kLanes - 1};
-  const int64_t chunks = (k16 + kChunk - 1) / kChunk;
-  float* xp = t_packed_x.get(imax(1, chunks * m * kChunk));  // the caller's buffer, read by every thread
-  pack_x(xp, x, m, k, k16);
-  const int64_t groups = (n + kGroupRows - 1) / kGroupRows;
-  auto body = [=](int64_t gb, int64_t ge) {
-    const int64_t j0 = gb * kGroupRows, j1 = imin(ge * kGroupRows, n);
-    const int64_t per = (j1 - j0) / kGroupRows;
-    for (int64_t i = 0; i < per; ++i) small_m_group<D>(out, x, xp, w, m, n, k, bias, j0 + i, per, kGroupRows);
-    const int64_t done = j0 + per * kGroupRows;
-    if (j1 > done) small_m_group<D>(out, x, xp, w, m, n, k, bias, done, 1, j1 - done);
-  };
-  sieve::detail::parallel_for_each(groups, imax(1, kGrainWeights / (kGroupRows * k)), body);
+  const float* xp = pack_x_chunks(x, m, k, k16, kChunk);
+  walk_small_batch_groups(n, k, kGroupRows, kGrainWeights, [&](int64_t row0, int64_t stride, int64_t rows) {
+    small_m_group<D>(out, x, xp, w, m, n, k, bias, row0, stride, rows);
+  });
 }
 
 }  // namespace
